@@ -1,0 +1,135 @@
+"""The command line. The only module that prints or chooses exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from reportgen.editions import EditionRef, find_editions, load_edition, load_stage, list_reports
+from reportgen.errors import ContentError, ReportgenError
+from reportgen.paths import Project, find_project_root
+from reportgen.persian import format_jalali_date, to_latin_digits
+
+EXIT_ERROR = 1
+
+
+class Context:
+    def __init__(self, project_root: Path | None, debug: bool) -> None:
+        self.root = project_root or find_project_root(Path.cwd())
+        self.debug = debug
+
+    def project(self, output: Path | None = None) -> Project:
+        return Project.at(self.root, output)
+
+
+@contextmanager
+def _errors_to_exit(debug: bool) -> Iterator[None]:
+    """Turn reportgen's errors into ``Error: …`` lines and a non-zero exit."""
+    try:
+        yield
+    except ReportgenError as error:
+        if debug:
+            traceback.print_exc()
+        click.echo(_format_error(error), err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _format_error(error: ReportgenError) -> str:
+    if isinstance(error, ContentError):
+        count = len(error.problems)
+        head = f"Error: {count} problem{'s' if count != 1 else ''} in the content:"
+        return "\n".join([head, *(f"  {problem}" for problem in error.problems)])
+    return f"Error: {error}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_root", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder (the one holding content/). Default: found from the current folder.")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.version_option(package_name="reportgen")
+@click.pass_context
+def main(ctx: click.Context, project_root: Path | None, debug: bool) -> None:
+    """reportgen: Persian (RTL) PDF reports from structured YAML content."""
+    ctx.obj = Context(project_root, debug)
+
+
+pass_context: Callable[..., object] = click.make_pass_decorator(Context)
+
+
+@main.command("list")
+@pass_context
+def list_command(context: Context) -> None:
+    """List every report, stage and edition under content/."""
+    project = context.project()
+    with _errors_to_exit(context.debug):
+        refs = find_editions(project)
+        if not refs:
+            click.echo(f"No reports under {project.content}")
+            return
+        manifests = {}
+        for ref in refs:
+            key = (ref.report, ref.stage)
+            if key not in manifests:
+                manifests[key] = load_stage(project, ref.report, ref.stage)
+            entry = next(e for e in manifests[key].editions if e.number == ref.edition)
+            date = to_latin_digits(format_jalali_date(entry.date, long=False))
+            click.echo(f"{ref.report}  stage {ref.stage}  edition {ref.edition}  {date}  "
+                       f"{entry.status.value}  -> {ref.pdf_name}")  # fmt: skip
+
+
+@main.command()
+@click.argument("report", required=False)
+@pass_context
+def validate(context: Context, report: str | None) -> None:
+    """Validate content without typesetting: every problem, with file:line:column."""
+    project = context.project()
+    with _errors_to_exit(context.debug):
+        refs = find_editions(project, report)
+        problems = []
+        for ref in refs:
+            try:
+                load_edition(project, ref)
+            except ContentError as error:
+                problems.extend(p for p in error.problems if p not in problems)
+        if problems:
+            raise ContentError(problems)
+        click.echo(f"OK: {len(refs)} edition{'s' if len(refs) != 1 else ''} valid")
+
+
+@main.command()
+@click.argument("report", required=False)
+@click.option("--stage", type=int, help="Stage number (default: every stage).")
+@click.option("--edition", type=int, help="Edition number (default: every edition).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: dist/ in the project).")
+@pass_context
+def build(context: Context, report: str | None, stage: int | None, edition: int | None,
+          output: Path | None) -> None:  # fmt: skip
+    """Build edition PDFs: all of them, or those of REPORT filtered by --stage/--edition."""
+    from reportgen.pipeline import build_edition  # WeasyPrint loads only when needed
+
+    project = context.project(output)
+    with _errors_to_exit(context.debug):
+        refs = find_editions(project, report, stage, edition)
+        failures: list[tuple[EditionRef, ReportgenError]] = []
+        for ref in refs:
+            try:
+                result = build_edition(project, ref)
+            except ReportgenError as error:
+                failures.append((ref, error))
+                click.echo(f"FAILED {ref}", err=True)
+                click.echo(_format_error(error), err=True)
+                continue
+            click.echo(f"built {result.path}  ({result.pages} pages, {result.seconds:.1f} s)")
+        if failures:
+            click.echo(f"Error: {len(failures)} of {len(refs)} editions failed", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

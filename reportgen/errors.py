@@ -1,0 +1,56 @@
+"""reportgen's errors. Library code raises these; only the CLI prints them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    file: Path
+    line: int | None
+    column: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.file)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ReportgenError(Exception):
+    """Base of every error reportgen raises on purpose."""
+
+
+class ContentError(ReportgenError):
+    """Content that cannot be loaded or validated; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(
+            problems, key=lambda p: (str(p.file), p.line or 0, p.column or 0, p.field)
+        )
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class NotFoundError(ReportgenError):
+    """A report, stage or edition that does not exist."""
+
+
+class TemplateError(ReportgenError):
+    """A template that cannot be rendered."""
+
+
+class TypesetError(ReportgenError):
+    """WeasyPrint failed, or tried to do something it must not."""
+
+
+class PublishError(ReportgenError):
+    """The output could not be written."""

@@ -1,0 +1,178 @@
+"""YAML files → plain data (dicts, lists, strings) with the source mark of every value.
+
+The loader is deliberately strict and dumb:
+- safe: only the node graph is composed; no constructor runs, no tag is honoured;
+- every scalar stays a string (``NO``, ``01234``, ``1.10`` and ``12:30:00`` are text;
+  the typed models convert numbers where a field wants one);
+- anchors, aliases, explicit tags, duplicate keys, several documents, empty files,
+  invalid UTF-8, oversized files and runaway nesting are errors with file:line:column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent, NodeEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from reportgen.errors import ContentError, Problem
+
+Data = Union[str, list["Data"], dict[str, "Data"]]
+PathKey = tuple[Union[str, int], ...]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
+_PLAIN_TAGS = {BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG,
+               BaseResolver.DEFAULT_MAPPING_TAG}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One YAML file's data and where each value came from."""
+
+    path: Path
+    data: Data
+    marks: dict[PathKey, tuple[int, int]] = field(repr=False)
+    """Path of a value inside ``data`` → (line, column), both 1-based."""
+
+    def locate(self, where: PathKey) -> tuple[int | None, int | None]:
+        """The mark of ``where``, or of its nearest ancestor that has one."""
+        for length in range(len(where), -1, -1):
+            mark = self.marks.get(where[:length])
+            if mark:
+                return mark
+        return None, None
+
+    def problem(self, where: PathKey, message: str) -> Problem:
+        line, column = self.locate(where)
+        return Problem(self.path, line, column, format_path(where), message)
+
+
+def format_path(where: PathKey) -> str:
+    """('cases', 2, 'lessons') → 'cases[2].lessons'."""
+    text = ""
+    for part in where:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, BaseResolver):
+    """PyYAML's pieces with no implicit resolvers and no aliases."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        BaseResolver.__init__(self)
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
+            raise yaml.MarkedYAMLError(
+                problem="anchors and aliases (& and *) are not allowed; write the value out",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], path: Path) -> Data:
+    if len(where) > MAX_DEPTH:
+        raise ContentError([Problem(path, *_mark(node), format_path(where),
+                                    f"nesting deeper than {MAX_DEPTH} levels")])
+    if node.tag not in _PLAIN_TAGS:
+        raise ContentError([Problem(path, *_mark(node), format_path(where),
+                                    f"explicit YAML tag '{node.tag}' is not allowed")])
+    marks.setdefault(where, _mark(node))
+    if isinstance(node, ScalarNode):
+        return str(node.value)
+    if isinstance(node, SequenceNode):
+        return [_to_data(item, (*where, i), marks, path) for i, item in enumerate(node.value)]
+    assert isinstance(node, MappingNode)
+    result: dict[str, Data] = {}
+    key_lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+            raise ContentError([Problem(path, *_mark(key_node), format_path(where),
+                                        "mapping keys must be plain text")])
+        key = str(key_node.value)
+        line, column = _mark(key_node)
+        if key in result:
+            raise ContentError([Problem(path, line, column, format_path((*where, key)),
+                                        f"duplicate key '{key}' (first on line {key_lines[key]})")])
+        key_lines[key] = line
+        # A key's own position is where a reader looks for "unknown field" and the like.
+        marks[(*where, key)] = (line, column)
+        result[key] = _to_data(value_node, (*where, key), marks, path)
+        marks[(*where, key)] = (line, column)
+    return result
+
+
+def parse_yaml(text: str, path: Path) -> LoadedFile:
+    """Parse one YAML document held in ``text`` (read from ``path``)."""
+    try:
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        message = (error.problem or "invalid YAML").strip()
+        if "expected a single document" in (error.context or ""):
+            message = "only one YAML document per file (remove the '---' separator)"
+        raise ContentError([Problem(path, line, column, "", message)]) from None
+    except yaml.reader.ReaderError as error:  # characters YAML does not allow
+        before = text[: error.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        message = f"character U+{error.character:04X} is not allowed (control character)" \
+            if isinstance(error.character, int) else "character not allowed"
+        raise ContentError([Problem(path, line, column, "", message)]) from None
+    if node is None:
+        raise ContentError([Problem(path, 1, 1, "", "file is empty")])
+    marks: dict[PathKey, tuple[int, int]] = {}
+    data = _to_data(node, (), marks, path)
+    return LoadedFile(path, data, marks)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise ContentError([Problem(path, line, column, "", "file is not valid UTF-8")]) from None
+
+
+def load_yaml(path: Path) -> LoadedFile:
+    """Read and parse one YAML file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError([Problem(path, None, None, "",
+                                        f"file is larger than {MAX_FILE_BYTES // 1024} KiB")])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError([Problem(path, None, None, "", "file not found")]) from None
+    except OSError as error:
+        raise ContentError([Problem(path, None, None, "", f"cannot read: {error.strerror}")]) from None
+    text = _decode(raw, path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return parse_yaml(text, path)

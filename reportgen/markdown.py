@@ -1,0 +1,145 @@
+"""The safe Markdown subset used by rich-text fields.
+
+markdown-it-py with raw HTML off parses paragraphs, lists, emphasis, links and
+footnotes. Links are allowed only to https, mailto and in-document anchors.
+Footnotes are rendered where they are called, as ``<span class="footnote">``,
+so that WeasyPrint can float them to the foot of the page.
+Latin runs are wrapped in ``<bdi>`` so that their punctuation lands right in
+a right-to-left line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from html import escape
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.footnote import footnote_plugin
+
+ALLOWED_LINK = re.compile(r"^(https://|mailto:|#)", re.IGNORECASE)
+
+# A run of Latin script: starts and ends with a letter or digit, may hold
+# spaces and light punctuation inside ("Imagine Boston 2030", "C40", "SWOT").
+LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[ .,&'’/+:-]+[A-Za-z0-9]+)*")
+
+
+def isolate_latin(text: str) -> str:
+    """Escape ``text`` for HTML and isolate each Latin run in ``<bdi dir="ltr">``."""
+    parts: list[str] = []
+    position = 0
+    for match in LATIN_RUN.finditer(text):
+        parts.append(escape(text[position : match.start()], quote=False))
+        parts.append(f'<bdi dir="ltr">{escape(match.group(), quote=False)}</bdi>')
+        position = match.end()
+    parts.append(escape(text[position:], quote=False))
+    return "".join(parts)
+
+
+def _validate_link(url: str) -> bool:
+    return bool(ALLOWED_LINK.match(url.strip()))
+
+
+@cache
+def _parser() -> MarkdownIt:
+    # commonmark without raw HTML, images or code blocks: content is prose.
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.disable(["image", "html_block", "html_inline", "code", "fence"])
+    parser.use(footnote_plugin)
+    parser.validateLink = _validate_link  # type: ignore[method-assign]
+    renderer = parser.renderer
+    renderer.rules["text"] = _render_text
+    renderer.rules["footnote_ref"] = _render_footnote_ref
+    for rule in ("footnote_block_open", "footnote_block_close", "footnote_open",
+                 "footnote_close", "footnote_anchor"):  # fmt: skip
+        renderer.rules[rule] = _render_nothing
+    return parser
+
+
+def _render_text(
+    tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return isolate_latin(tokens[idx].content)
+
+
+def _render_nothing(
+    tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return ""
+
+
+def _render_footnote_ref(
+    tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    footnote_id = tokens[idx].meta["id"]
+    return f'<span class="footnote">{env["footnote_html"][footnote_id]}</span>'
+
+
+def _footnote_bodies(tokens: list[Token], parser: MarkdownIt, env: dict[str, Any]) -> dict[int, str]:
+    """Render each footnote's inline content, keyed by footnote id."""
+    bodies: dict[int, list[str]] = {}
+    current: int | None = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = token.meta["id"]
+            bodies[current] = []
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.type == "inline" and token.children:
+            bodies[current].append(parser.renderer.renderInline(token.children, parser.options, env))
+    # Inline footnotes (^[...]) keep their tokens in env instead.
+    for footnote_id, entry in env.get("footnotes", {}).get("list", {}).items():
+        if "tokens" in entry and footnote_id not in bodies:
+            bodies[footnote_id] = [parser.renderer.renderInline(entry["tokens"], parser.options, env)]
+    return {key: " ".join(parts) for key, parts in bodies.items()}
+
+
+def _strip_footnote_block(tokens: list[Token]) -> list[Token]:
+    kept: list[Token] = []
+    inside = False
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            inside = True
+        elif token.type == "footnote_block_close":
+            inside = False
+        elif not inside:
+            kept.append(token)
+    return kept
+
+
+def render_markdown(text: str, *, inline: bool = False) -> str:
+    """Render the safe Markdown subset to HTML (``inline``: without ``<p>``)."""
+    parser = _parser()
+    env: dict[str, Any] = {}
+    tokens = parser.parse(text, env)
+    env["footnote_html"] = _footnote_bodies(tokens, parser, env)
+    body = _strip_footnote_block(tokens)
+    if inline and len(body) == 3 and body[0].type == "paragraph_open":
+        return parser.renderer.renderInline(body[1].children or [], parser.options, env)
+    return parser.renderer.render(body, parser.options, env)
+
+
+def find_unsafe_links(text: str) -> list[str]:
+    """Link targets in ``text`` whose scheme is not allowed."""
+    found: list[str] = []
+    pattern = re.compile(r"\]\(\s*<?([^)\s>]+)")
+    for target in pattern.findall(text):
+        if not _validate_link(target):
+            found.append(target)
+    autolinks = re.findall(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>", text)
+    found.extend(link for link in autolinks if not _validate_link(link))
+    return found
+
+
+def check_markdown(text: str) -> str:
+    """Pydantic validator: refuse links outside the allowed schemes."""
+    unsafe = find_unsafe_links(text)
+    if unsafe:
+        raise ValueError(
+            f"link '{unsafe[0]}' is not allowed (only https://, mailto: and #anchor links)"
+        )
+    return text

@@ -1,0 +1,491 @@
+"""The domain: a report, its stages and editions, and one model per section kind.
+
+Models are frozen pydantic models that reject unknown keys. They do no I/O:
+``validate.py`` builds them from loaded YAML and turns pydantic's errors into
+``file:line:column: field.path: message`` lines.
+
+Every list item carries an ``id`` unique within its list, so that editions can
+be compared item by item. Rich-text fields (``RichText``) hold a safe Markdown
+subset: paragraphs, lists, emphasis, links (https, mailto, #anchor) and
+footnotes; raw HTML is not interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import Enum
+from typing import Annotated, Protocol, TypeVar
+
+import jdatetime
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    model_validator,
+)
+
+from reportgen.markdown import check_markdown
+from reportgen.persian import parse_jalali_date
+
+# ---------------------------------------------------------------- basic types
+
+ItemId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
+    Field(description="Stable identifier: lower-case ASCII letters, digits and '-'."),
+]
+"""An item's stable identifier, used to match items across editions."""
+
+
+def _check_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_check_text)]
+"""A single line or short passage of plain text (no Markdown)."""
+
+RichText = Annotated[str, AfterValidator(_check_text), AfterValidator(check_markdown)]
+"""A passage in the safe Markdown subset."""
+
+JalaliDate = Annotated[jdatetime.date, PlainValidator(parse_jalali_date)]
+"""A Solar Hijri date written ``YYYY/MM/DD`` (Latin or Persian digits)."""
+
+JalaliYear = Annotated[int, Field(ge=1200, le=1500)]
+"""A Solar Hijri year, e.g. 1402."""
+
+
+class Model(BaseModel):
+    """Base of every model: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=HasId)
+
+
+def _unique_ids(items: Sequence[HasId]) -> Sequence[HasId]:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise ValueError(f"duplicate id '{item.id}' in this list")
+        seen.add(item.id)
+    return items
+
+
+def _non_empty(items: Sequence[object]) -> Sequence[object]:
+    if not items:
+        raise ValueError("must have at least one item")
+    return items
+
+
+UniqueIds = AfterValidator(_unique_ids)
+NonEmpty = AfterValidator(_non_empty)
+TextList = Annotated[tuple[Text, ...], NonEmpty]
+
+
+class Item(Model):
+    """A list item with a stable id."""
+
+    id: ItemId
+
+
+# ---------------------------------------------------------------- report, stage
+
+
+class Report(Model):
+    """``content/<report>/report.yaml``: the plan as a whole."""
+
+    title: Text
+    """Full title of the plan."""
+    city: Text
+    """The city the plan is for."""
+    client: Text
+    """The commissioning body (the employer, «کارفرما»)."""
+    consultant: Text
+    """The consultant preparing the plan («مشاور»)."""
+    notice: RichText | None = None
+    """Printed on the back of the title page (e.g. that the content is illustrative)."""
+    keywords: tuple[Text, ...] = ()
+    """PDF keywords."""
+
+
+class EditionStatus(str, Enum):
+    draft = "draft"
+    published = "published"
+
+
+class EditionEntry(Model):
+    """One row of a stage's edition manifest."""
+
+    number: Annotated[int, Field(ge=1, le=99)]
+    """Edition number: 1 for «ویرایش اول», 2 for «ویرایش دوم» …"""
+    date: JalaliDate
+    """Jalali date of the edition."""
+    status: EditionStatus = EditionStatus.draft
+    summary: Text
+    """What this edition changed, in a sentence or two."""
+
+
+class Stage(Model):
+    """``content/<report>/stage-<n>/stage.yaml``: one stage of the work."""
+
+    number: Annotated[int, Field(ge=1, le=99)]
+    title: Text
+    """Title of the stage report, e.g. «مطالعات پایه و تدارک محیط برنامه»."""
+    editions: Annotated[tuple[EditionEntry, ...], NonEmpty]
+    """The edition manifest, oldest first."""
+
+    @model_validator(mode="after")
+    def _editions_ordered(self) -> Stage:
+        numbers = [entry.number for entry in self.editions]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("duplicate edition number in editions")
+        return self
+
+
+# ---------------------------------------------------------------- section kinds
+
+
+class Section(Model):
+    """Fields every section file shares."""
+
+    title: Text
+    """Chapter title."""
+    intro: RichText | None = None
+    """Opening paragraphs of the chapter."""
+
+
+class Introduction(Section):
+    """``introduction.yaml``: the front-matter introduction («پیشگفتار»)."""
+
+    body: RichText
+
+
+class PlanningModel(Item):
+    name: Text
+    name_en: Text | None = None
+    """English or original name, shown isolated in Latin script."""
+    origin: Text | None = None
+    """Where or by whom the model was developed."""
+    description: RichText
+    strengths: TextList
+    limits: TextList
+
+
+class Approaches(Section):
+    """``approaches.yaml``: approaches and models of strategic planning."""
+
+    approaches: Annotated[tuple[Subsection, ...], UniqueIds] = ()
+    """General approaches, each a titled passage."""
+    models: Annotated[tuple[PlanningModel, ...], NonEmpty, UniqueIds]
+    conclusion: RichText | None = None
+    """The model chosen for this plan and why."""
+
+
+class Subsection(Item):
+    """A titled passage."""
+
+    title: Text
+    body: RichText
+
+
+class Term(Item):
+    term: Text
+    english: Text
+    definition: RichText
+
+
+class Glossary(Section):
+    """``glossary.yaml``: definitions of the plan's terms."""
+
+    terms: Annotated[tuple[Term, ...], NonEmpty, UniqueIds]
+
+
+class LessonCategory(str, Enum):
+    methodology = "methodology"
+    visioning = "visioning"
+    operationalisation = "operationalisation"
+    budget = "budget"
+    monitoring = "monitoring"
+    other = "other"
+
+
+class Scope(str, Enum):
+    domestic = "domestic"
+    foreign = "foreign"
+
+
+class Lesson(Item):
+    category: LessonCategory
+    text: Text
+
+
+class CaseStudy(Item):
+    city: Text
+    city_en: Text | None = None
+    country: Text
+    scope: Scope
+    plan: Text
+    """The plan studied."""
+    plan_en: Text | None = None
+    period: Text
+    """The period the plan covers, e.g. «۱۳۹۸–۱۴۰۲» or «2015–2025»."""
+    summary: RichText
+    lessons: Annotated[tuple[Lesson, ...], NonEmpty, UniqueIds]
+
+
+class SynthesisPoint(Item):
+    """A lesson usable in this plan, drawn from one or more case studies."""
+
+    category: LessonCategory
+    text: Text
+    sources: Annotated[tuple[ItemId, ...], NonEmpty]
+    """Ids of the case studies it draws on."""
+
+
+class CaseStudies(Section):
+    """``case-studies.yaml``: domestic and foreign experiences."""
+
+    cases: Annotated[tuple[CaseStudy, ...], NonEmpty, UniqueIds]
+    synthesis_intro: RichText | None = None
+    synthesis: Annotated[tuple[SynthesisPoint, ...], NonEmpty, UniqueIds]
+
+    @model_validator(mode="after")
+    def _sources_exist(self) -> CaseStudies:
+        known = {case.id for case in self.cases}
+        for point in self.synthesis:
+            for source in point.sources:
+                if source not in known:
+                    raise ValueError(
+                        f"synthesis '{point.id}' names unknown case study '{source}'"
+                    )
+        return self
+
+
+class Level(str, Enum):
+    national = "national"
+    provincial = "provincial"
+    local = "local"
+
+
+class DocumentType(str, Enum):
+    law = "law"
+    regulation = "regulation"
+    directive = "directive"
+    plan = "plan"
+    policy = "policy"
+
+
+class DocumentStatus(str, Enum):
+    approved = "approved"
+    in_preparation = "in-preparation"
+
+
+class UpstreamDocument(Item):
+    title: Text
+    level: Level
+    type: DocumentType
+    issuer: Text
+    year: JalaliYear | None = None
+    """Jalali year of approval; may be absent for a document in preparation."""
+    status: DocumentStatus
+    orientations: TextList
+    """What the document implies for the city's development."""
+
+    @model_validator(mode="after")
+    def _approved_has_year(self) -> UpstreamDocument:
+        if self.status is DocumentStatus.approved and self.year is None:
+            raise ValueError("an approved document needs a year")
+        return self
+
+
+class Upstream(Section):
+    """``upstream.yaml``: upstream laws, regulations and plans."""
+
+    documents: Annotated[tuple[UpstreamDocument, ...], NonEmpty, UniqueIds]
+    conclusion: RichText | None = None
+
+
+class RoadmapStage(Item):
+    title: Text
+    description: RichText
+    tools: TextList
+    participants: TextList
+    deliverables: TextList
+    start_month: Annotated[int, Field(ge=1, le=120)]
+    """Month of the work in which the stage starts (1 = first month)."""
+    duration_months: Annotated[int, Field(ge=1, le=120)]
+
+
+class Roadmap(Section):
+    """``roadmap.yaml``: the stages of the work."""
+
+    stages: Annotated[tuple[RoadmapStage, ...], NonEmpty, UniqueIds]
+
+
+class TrainingFormat(str, Enum):
+    workshop = "workshop"
+    session = "session"
+    course = "course"
+    visit = "visit"
+    webinar = "webinar"
+
+
+class Workshop(Item):
+    title: Text
+    stage: ItemId
+    """Id of the roadmap stage the workshop belongs to."""
+    format: TrainingFormat
+    target_groups: TextList
+    topics: TextList
+    duration: Text
+    """E.g. «یک روز (۶ ساعت)»."""
+
+
+class Training(Section):
+    """``training.yaml``: workshops and sessions per stage."""
+
+    workshops: Annotated[tuple[Workshop, ...], NonEmpty, UniqueIds]
+
+
+class ActorKind(str, Enum):
+    mandatory = "mandatory"
+    optional = "optional"
+
+
+class Actor(Item):
+    name: Text
+    kind: ActorKind
+    group: Text
+    """E.g. «نهادهای محلی», «دستگاه‌های اجرایی», «جامعهٔ مدنی»."""
+    role: Text
+    """The actor's part in the plan, in a sentence."""
+
+
+class Role(str, Enum):
+    lead = "lead"
+    approve = "approve"
+    participate = "participate"
+    consult = "consult"
+    inform = "inform"
+
+
+class RoleRow(Item):
+    actor: ItemId
+    roles: dict[ItemId, Role]
+    """Roadmap stage id → role of the actor in that stage."""
+
+
+class Mechanism(Item):
+    title: Text
+    description: RichText
+
+
+class InfoFunction(str, Enum):
+    present = "present"
+    receive = "receive"
+    exchange = "exchange"
+
+
+class InfoTool(Item):
+    title: Text
+    functions: Annotated[tuple[InfoFunction, ...], NonEmpty]
+    description: Text
+
+
+class DataTheme(Item):
+    theme: Text
+    items: TextList
+    sources: TextList
+    custodian: Text
+    update_cycle: Text
+
+
+class Environment(Section):
+    """``environment.yaml``: preparing the city, municipality and council."""
+
+    actors: Annotated[tuple[Actor, ...], NonEmpty, UniqueIds]
+    roles_intro: RichText | None = None
+    roles: Annotated[tuple[RoleRow, ...], NonEmpty, UniqueIds]
+    mechanisms: Annotated[tuple[Mechanism, ...], NonEmpty, UniqueIds]
+    info_tools: Annotated[tuple[InfoTool, ...], NonEmpty, UniqueIds]
+    database_intro: RichText | None = None
+    database: Annotated[tuple[DataTheme, ...], NonEmpty, UniqueIds]
+
+    @model_validator(mode="after")
+    def _role_actors_exist(self) -> Environment:
+        known = {actor.id for actor in self.actors}
+        for row in self.roles:
+            if row.actor not in known:
+                raise ValueError(f"roles '{row.id}' names unknown actor '{row.actor}'")
+        return self
+
+
+class Principle(Item):
+    title: Text
+    text: RichText
+
+
+class Engagement(Item):
+    actor_group: Text
+    ways: TextList
+
+
+class Missions(Section):
+    """``missions.yaml``: missions and values governing the plan's making."""
+
+    missions: Annotated[tuple[Principle, ...], NonEmpty, UniqueIds]
+    values: Annotated[tuple[Principle, ...], NonEmpty, UniqueIds]
+    capacity_intro: RichText | None = None
+    capacity: Annotated[tuple[Principle, ...], NonEmpty, UniqueIds]
+    """Capacity-building and culture-building framework."""
+    engagement: Annotated[tuple[Engagement, ...], NonEmpty, UniqueIds]
+    """Ways of engaging the main actors."""
+
+
+Approaches.model_rebuild()
+
+SECTION_KINDS: dict[str, type[Section]] = {
+    "introduction": Introduction,
+    "approaches": Approaches,
+    "glossary": Glossary,
+    "case-studies": CaseStudies,
+    "upstream": Upstream,
+    "roadmap": Roadmap,
+    "training": Training,
+    "environment": Environment,
+    "missions": Missions,
+}
+"""File stem → section model, in the order chapters appear in a report."""
+
+FRONT_MATTER_KINDS = frozenset({"introduction"})
+"""Section kinds typeset in the front matter (pages numbered with letters)."""
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+"""A report's folder name: ASCII, used in output file names."""
+
+
+class Edition(Model):
+    """One edition of one stage: the manifest entry and its sections in order."""
+
+    report: Report
+    stage: Stage
+    entry: EditionEntry
+    sections: dict[str, Section]
+    """Section kind → section, in ``SECTION_KINDS`` order; absent kinds are missing."""
+
+    @property
+    def history(self) -> tuple[EditionEntry, ...]:
+        """Editions up to and including this one."""
+        return tuple(e for e in self.stage.editions if e.number <= self.entry.number)

@@ -1,0 +1,106 @@
+"""Small pure functions for Persian text: digits, ordinals, letters, Jalali dates."""
+
+from __future__ import annotations
+
+import re
+
+import jdatetime
+
+PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
+# Latin, Arabic-Indic (٠–٩) and Persian digits all read back as Latin.
+_TO_LATIN = str.maketrans(PERSIAN_DIGITS + "٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
+
+_ONES = ["", "یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه"]
+_TEENS = ["ده", "یازده", "دوازده", "سیزده", "چهارده", "پانزده", "شانزده", "هفده", "هجده", "نوزده"]
+_TENS = ["", "", "بیست", "سی", "چهل", "پنجاه", "شصت", "هفتاد", "هشتاد", "نود"]
+
+MONTHS = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)  # fmt: skip
+
+# The letter sequence used to number front-matter pages (الف، ب، پ …).
+ABJAD_PAGE_LETTERS = (
+    "الف", "ب", "پ", "ت", "ث", "ج", "چ", "ح", "خ", "د", "ذ", "ر", "ز", "ژ", "س", "ش",
+    "ص", "ض", "ط", "ظ", "ع", "غ", "ف", "ق", "ک", "گ", "ل", "م", "ن", "و", "ه", "ی",
+)  # fmt: skip
+
+
+def to_persian_digits(value: object) -> str:
+    """Write every Latin digit of ``value`` in Persian digits."""
+    return str(value).translate(_TO_PERSIAN)
+
+
+def to_latin_digits(text: str) -> str:
+    """Write Persian and Arabic-Indic digits as Latin digits."""
+    return text.translate(_TO_LATIN)
+
+
+def number_in_words(number: int) -> str:
+    """Persian cardinal in words for 0–999 («صد و بیست و سه»)."""
+    if not 0 <= number <= 999:
+        raise ValueError(f"number out of range: {number}")
+    if number == 0:
+        return "صفر"
+    hundreds_words = ["", "صد", "دویست", "سیصد", "چهارصد", "پانصد", "ششصد", "هفتصد", "هشتصد", "نهصد"]
+    parts: list[str] = []
+    hundreds, rest = divmod(number, 100)
+    if hundreds:
+        parts.append(hundreds_words[hundreds])
+    if 10 <= rest <= 19:
+        parts.append(_TEENS[rest - 10])
+    else:
+        tens, ones = divmod(rest, 10)
+        if tens:
+            parts.append(_TENS[tens])
+        if ones:
+            parts.append(_ONES[ones])
+    return " و ".join(parts)
+
+
+def ordinal_in_words(number: int) -> str:
+    """Persian ordinal adjective: 1 → «اول», 2 → «دوم», 3 → «سوم», 21 → «بیست و یکم»."""
+    if number == 1:
+        return "اول"
+    words = number_in_words(number)
+    if words.endswith("سه"):
+        return words[:-2] + "سوم"
+    if words.endswith("سی"):
+        return words + "\u200cام"
+    return words + "م"
+
+
+def parse_jalali_date(value: object) -> jdatetime.date:
+    """Parse ``YYYY/MM/DD`` (Latin or Persian digits, ``/`` or ``-``) as a Jalali date.
+
+    Raises ``ValueError`` with a reader-facing message when the text is not a date.
+    """
+    if isinstance(value, jdatetime.date):
+        return value
+    text = to_latin_digits(str(value).strip())
+    match = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", text)
+    if not match:
+        raise ValueError(f"'{value}' is not a Jalali date written YYYY/MM/DD")
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return jdatetime.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a valid Jalali date") from None
+
+
+def format_jalali_date(date: jdatetime.date, *, long: bool = True) -> str:
+    """«۲۰ آذر ۱۴۰۳» (long) or «۱۴۰۳/۰۹/۲۰» (short), in Persian digits."""
+    if long:
+        return to_persian_digits(f"{date.day} {MONTHS[date.month - 1]} {date.year}")
+    return to_persian_digits(f"{date.year:04d}/{date.month:02d}/{date.day:02d}")
+
+
+def jalali_month_year(date: jdatetime.date) -> str:
+    """«آذر ۱۴۰۳», as a title page prints it."""
+    return f"{MONTHS[date.month - 1]} {to_persian_digits(date.year)}"
+
+
+def page_letter(number: int) -> str:
+    """The front-matter page label for page ``number`` (1 → «الف»)."""
+    return ABJAD_PAGE_LETTERS[(number - 1) % len(ABJAD_PAGE_LETTERS)]

@@ -1,0 +1,54 @@
+"""One edition through every stage: load → validate → render → typeset → publish."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.editions import EditionRef, load_edition
+from reportgen.models import Edition
+from reportgen.paths import Project
+from reportgen.publish import write_atomic
+from reportgen.templating import render_edition
+from reportgen.typeset import TypesetResult, typeset_pdf
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    ref: EditionRef
+    path: Path
+    pages: int
+    seconds: float
+
+
+def source_date_epoch(edition: Edition) -> int:
+    """The edition's date, midnight UTC, as a Unix time: fixes every date in the PDF."""
+    gregorian = edition.entry.date.togregorian()
+    return calendar.timegm(gregorian.timetuple())
+
+
+def render_html(project: Project, edition: Edition) -> str:
+    return render_edition(edition, project.templates)
+
+
+def typeset_edition(project: Project, edition: Edition) -> TypesetResult:
+    """The edition as PDF bytes (nothing written)."""
+    return typeset_pdf(
+        render_html(project, edition),
+        stylesheets=project.stylesheets,
+        base_dir=project.templates,
+        allowed_roots=project.readable_roots,
+        source_date_epoch=source_date_epoch(edition),
+    )
+
+
+def build_edition(project: Project, ref: EditionRef, output_dir: Path | None = None) -> BuildResult:
+    """Build one edition's PDF into ``output_dir`` (default: the project's output)."""
+    started = time.perf_counter()
+    edition = load_edition(project, ref)
+    result = typeset_edition(project, edition)
+    path = (output_dir or project.output) / ref.pdf_name
+    write_atomic(path, result.pdf)
+    return BuildResult(ref, path, result.pages, time.perf_counter() - started)

@@ -1,0 +1,187 @@
+"""Edition models → one RTL HTML document (Jinja2). No WeasyPrint here.
+
+Chapters are rendered first, each into its own HTML fragment, while an
+``Outline`` (one per render, never shared) records every numbered heading,
+table and figure. The front matter (contents, lists of tables and figures)
+is rendered last, from that outline, so numbers agree everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from reportgen import figures
+from reportgen.errors import TemplateError
+from reportgen.markdown import isolate_latin, render_markdown
+from reportgen.models import FRONT_MATTER_KINDS, Edition, RoadmapStage, Section
+from reportgen.persian import (
+    format_jalali_date,
+    jalali_month_year,
+    ordinal_in_words,
+    to_persian_digits,
+)
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    number: str
+    """Persian-digit number such as «۲-۱», or '' for unnumbered headings."""
+    title: str
+    anchor: str
+    front: bool
+    """In the front matter (pages numbered with letters)."""
+
+
+@dataclass(frozen=True)
+class Caption:
+    kind: str
+    """'table' or 'figure'."""
+    label: str
+    """Persian number such as «۲-۳»."""
+    title: str
+    anchor: str
+
+
+@dataclass
+class Outline:
+    """Numbers headings, tables and figures in document order, for one render."""
+
+    headings: list[Heading] = field(default_factory=list)
+    captions: list[Caption] = field(default_factory=list)
+    _counters: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    _chapter_captions: dict[str, int] = field(default_factory=dict)
+    _front: bool = False
+    _anchors: set[str] = field(default_factory=set)
+
+    def start_chapter(self, *, front: bool) -> None:
+        self._front = front
+        self._chapter_captions = {}
+
+    def _claim(self, anchor: str) -> None:
+        if anchor in self._anchors:
+            raise TemplateError(f"anchor '{anchor}' is used twice in the document")
+        self._anchors.add(anchor)
+
+    def heading(self, level: int, title: str, anchor: str) -> str:
+        """Record a heading; return its number («۲-۱») or '' in the front matter."""
+        self._claim(anchor)
+        number = ""
+        if not self._front:
+            self._counters[level - 1] += 1
+            for deeper in range(level, len(self._counters)):
+                self._counters[deeper] = 0
+            number = to_persian_digits("-".join(str(n) for n in self._counters[:level]))
+        self.headings.append(Heading(level, number, title, anchor, self._front))
+        return number
+
+    @property
+    def chapter_number(self) -> int:
+        return self._counters[0]
+
+    def caption(self, kind: str, title: str, anchor: str) -> str:
+        """Record a table or figure caption; return its label («۲-۳»)."""
+        self._claim(anchor)
+        count = self._chapter_captions.get(kind, 0) + 1
+        self._chapter_captions[kind] = count
+        prefix = f"{self.chapter_number}-" if not self._front else ""
+        label = to_persian_digits(f"{prefix}{count}")
+        self.captions.append(Caption(kind, label, title, anchor))
+        return label
+
+    def of_kind(self, kind: str) -> list[Caption]:
+        return [caption for caption in self.captions if caption.kind == kind]
+
+
+def _markdown(text: str | None) -> Markup:
+    return Markup(render_markdown(text)) if text else Markup("")
+
+
+def _markdown_inline(text: str | None) -> Markup:
+    return Markup(render_markdown(text, inline=True)) if text else Markup("")
+
+
+def _isolate(text: object) -> Markup:
+    return Markup(isolate_latin(str(text)))
+
+
+def _timeline(stages: Sequence[RoadmapStage], month_label: str) -> Markup:
+    return Markup(figures.timeline_svg(stages, month_label=month_label))
+
+
+def make_environment(templates: Path) -> jinja2.Environment:
+    """The Jinja2 environment: autoescaped, strict, with Persian filters."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    environment.filters.update(
+        md=_markdown,
+        md_inline=_markdown_inline,
+        iso=_isolate,
+        fa=to_persian_digits,
+        jdate=format_jalali_date,
+        jmonth=jalali_month_year,
+        ordinal=ordinal_in_words,
+    )
+    environment.globals.update(timeline_svg=_timeline)
+    return environment
+
+
+def _render(environment: jinja2.Environment, name: str, **context: object) -> str:
+    try:
+        return environment.get_template(name).render(**context)
+    except jinja2.TemplateError as error:
+        where = f"{error.filename}:{error.lineno}: " if isinstance(
+            error, jinja2.TemplateSyntaxError) else ""  # fmt: skip
+        raise TemplateError(f"template {name}: {where}{error}") from error
+
+
+def render_edition(edition: Edition, templates: Path) -> str:
+    """Render one edition to a complete HTML document."""
+    environment = make_environment(templates)
+    outline = Outline()
+    front: list[Markup] = []
+    body: list[Markup] = []
+    for kind, section in edition.sections.items():
+        is_front = kind in FRONT_MATTER_KINDS
+        outline.start_chapter(front=is_front)
+        html = _render_section(environment, kind, section, outline, edition)
+        (front if is_front else body).append(Markup(html))
+    return _render(
+        environment,
+        "document.html.j2",
+        edition=edition,
+        report=edition.report,
+        stage=edition.stage,
+        entry=edition.entry,
+        outline=outline,
+        front_chapters=front,
+        body_chapters=body,
+    )
+
+
+def _render_section(
+    environment: jinja2.Environment,
+    kind: str,
+    section: Section,
+    outline: Outline,
+    edition: Edition,
+) -> str:
+    return _render(
+        environment,
+        f"sections/{kind}.html.j2",
+        kind=kind,
+        section=section,
+        outline=outline,
+        edition=edition,
+    )

@@ -1,0 +1,131 @@
+"""Loaded YAML → typed models, collecting every problem before raising.
+
+Each pydantic error is placed at the line and column of the value (or key)
+it concerns, through the marks the loader kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from reportgen.errors import ContentError, Problem
+from reportgen.loader import LoadedFile, PathKey, load_yaml
+from reportgen.models import (
+    SECTION_KINDS,
+    Environment,
+    Roadmap,
+    Section,
+    Training,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+}
+
+
+def _message(error: dict[str, object]) -> str:
+    kind = str(error["type"])
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "value_error":
+        context = error.get("ctx")
+        if isinstance(context, dict) and "error" in context:
+            return str(context["error"])
+    return str(error["msg"])
+
+
+def problems_from_validation(error: ValidationError, loaded: LoadedFile) -> list[Problem]:
+    """Turn pydantic's errors into located problems."""
+    problems: list[Problem] = []
+    for detail in error.errors(include_url=False):
+        where: PathKey = tuple(
+            part for part in detail["loc"] if isinstance(part, (str, int))
+        )
+        # A dict key that fails validation is reported by pydantic as "key[key]".
+        where = tuple(
+            part.removesuffix("[key]") if isinstance(part, str) else part for part in where
+        )
+        problems.append(loaded.problem(where, _message(dict(detail))))
+    return problems
+
+
+def validate_file(loaded: LoadedFile, model: type[M], problems: list[Problem]) -> M | None:
+    """Validate one loaded file as ``model``; add problems instead of raising."""
+    try:
+        return model.model_validate(loaded.data)
+    except ValidationError as error:
+        problems.extend(problems_from_validation(error, loaded))
+        return None
+
+
+def load_model(path: Path, model: type[M], problems: list[Problem]) -> tuple[M | None, LoadedFile | None]:
+    """Load and validate one file; add problems instead of raising."""
+    try:
+        loaded = load_yaml(path)
+    except ContentError as error:
+        problems.extend(error.problems)
+        return None, None
+    return validate_file(loaded, model, problems), loaded
+
+
+def _check_stage_refs(
+    sections: dict[str, Section], files: dict[str, LoadedFile], problems: list[Problem]
+) -> None:
+    """Training and the role matrix name roadmap stages by id: check they exist."""
+    roadmap = sections.get("roadmap")
+    stage_ids = {stage.id for stage in roadmap.stages} if isinstance(roadmap, Roadmap) else set()
+    training = sections.get("training")
+    if isinstance(training, Training):
+        for index, workshop in enumerate(training.workshops):
+            if workshop.stage not in stage_ids:
+                problems.append(files["training"].problem(
+                    ("workshops", index, "stage"),
+                    f"unknown roadmap stage '{workshop.stage}'" + _known(stage_ids)))  # fmt: skip
+    environment = sections.get("environment")
+    if isinstance(environment, Environment):
+        for index, row in enumerate(environment.roles):
+            for stage_id in row.roles:
+                if stage_id not in stage_ids:
+                    problems.append(files["environment"].problem(
+                        ("roles", index, "roles", stage_id),
+                        f"unknown roadmap stage '{stage_id}'" + _known(stage_ids)))  # fmt: skip
+
+
+def _known(ids: set[str]) -> str:
+    if not ids:
+        return " (this edition has no roadmap.yaml)"
+    return " (known: " + ", ".join(sorted(ids)) + ")"
+
+
+def load_sections(edition_dir: Path, problems: list[Problem]) -> dict[str, Section]:
+    """Every section file of an edition folder, validated, in chapter order."""
+    files: dict[str, LoadedFile] = {}
+    found: dict[str, Section] = {}
+    for path in sorted(edition_dir.glob("*.yaml")):
+        if path.stem not in SECTION_KINDS:
+            problems.append(Problem(path, None, None, "",
+                                    "unknown section file; expected one of: "
+                                    + ", ".join(f"{kind}.yaml" for kind in SECTION_KINDS)))  # fmt: skip
+            continue
+        section, loaded = load_model(path, SECTION_KINDS[path.stem], problems)
+        if loaded is not None:
+            files[path.stem] = loaded
+        if section is not None:
+            found[path.stem] = section
+    for path in sorted(edition_dir.glob("*.yml")):
+        problems.append(Problem(path, None, None, "", "use the .yaml extension"))
+    if not files and not problems:
+        problems.append(Problem(edition_dir, None, None, "", "edition folder has no section files"))
+    _check_stage_refs(found, files, problems)
+    return {kind: found[kind] for kind in SECTION_KINDS if kind in found}
+
+
+def raise_if_any(problems: list[Problem]) -> None:
+    if problems:
+        raise ContentError(problems)
