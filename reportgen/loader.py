@@ -134,9 +134,13 @@ def parse_yaml(text: str, path: Path) -> LoadedFile:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         message = (error.problem or "invalid YAML").strip()
+        if "'\\t'" in message:
+            message = "tab character: indent with spaces"
         if "expected a single document" in (error.context or ""):
             message = "only one YAML document per file (remove the '---' separator)"
         raise ContentError([Problem(path, line, column, "", message)]) from None
+    except RecursionError:
+        raise ContentError([Problem(path, None, None, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
     except yaml.reader.ReaderError as error:  # characters YAML does not allow
         before = text[: error.position]
         line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1

@@ -251,7 +251,7 @@ class SynthesisPoint(Item):
     category: LessonCategory
     text: Text
     sources: Annotated[tuple[ItemId, ...], NonEmpty]
-    """Ids of the case studies it draws on."""
+    """Ids of the case studies it draws on (checked in ``validate.py``)."""
 
 
 class CaseStudies(Section):
@@ -261,16 +261,6 @@ class CaseStudies(Section):
     synthesis_intro: RichText | None = None
     synthesis: Annotated[tuple[SynthesisPoint, ...], NonEmpty, UniqueIds]
 
-    @model_validator(mode="after")
-    def _sources_exist(self) -> CaseStudies:
-        known = {case.id for case in self.cases}
-        for point in self.synthesis:
-            for source in point.sources:
-                if source not in known:
-                    raise ValueError(
-                        f"synthesis '{point.id}' names unknown case study '{source}'"
-                    )
-        return self
 
 
 class Level(str, Enum):
@@ -383,6 +373,7 @@ class Role(str, Enum):
 
 class RoleRow(Item):
     actor: ItemId
+    """Id of an actor of the same section (checked in ``validate.py``)."""
     roles: dict[ItemId, Role]
     """Roadmap stage id → role of the actor in that stage."""
 
@@ -423,13 +414,6 @@ class Environment(Section):
     database_intro: RichText | None = None
     database: Annotated[tuple[DataTheme, ...], NonEmpty, UniqueIds]
 
-    @model_validator(mode="after")
-    def _role_actors_exist(self) -> Environment:
-        known = {actor.id for actor in self.actors}
-        for row in self.roles:
-            if row.actor not in known:
-                raise ValueError(f"roles '{row.id}' names unknown actor '{row.actor}'")
-        return self
 
 
 class Principle(Item):

@@ -20,13 +20,6 @@ MONTHS = (
     "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
 )  # fmt: skip
 
-# The letter sequence used to number front-matter pages (الف، ب، پ …).
-ABJAD_PAGE_LETTERS = (
-    "الف", "ب", "پ", "ت", "ث", "ج", "چ", "ح", "خ", "د", "ذ", "ر", "ز", "ژ", "س", "ش",
-    "ص", "ض", "ط", "ظ", "ع", "غ", "ف", "ق", "ک", "گ", "ل", "م", "ن", "و", "ه", "ی",
-)  # fmt: skip
-
-
 def to_persian_digits(value: object) -> str:
     """Write every Latin digit of ``value`` in Persian digits."""
     return str(value).translate(_TO_PERSIAN)
@@ -99,8 +92,3 @@ def format_jalali_date(date: jdatetime.date, *, long: bool = True) -> str:
 def jalali_month_year(date: jdatetime.date) -> str:
     """«آذر ۱۴۰۳», as a title page prints it."""
     return f"{MONTHS[date.month - 1]} {to_persian_digits(date.year)}"
-
-
-def page_letter(number: int) -> str:
-    """The front-matter page label for page ``number`` (1 → «الف»)."""
-    return ABJAD_PAGE_LETTERS[(number - 1) % len(ABJAD_PAGE_LETTERS)]

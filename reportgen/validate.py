@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from reportgen.errors import ContentError, Problem
 from reportgen.loader import LoadedFile, PathKey, load_yaml
 from reportgen.models import (
+    CaseStudies,
     SECTION_KINDS,
     Environment,
     Roadmap,
@@ -51,8 +52,25 @@ def problems_from_validation(error: ValidationError, loaded: LoadedFile) -> list
         where = tuple(
             part.removesuffix("[key]") if isinstance(part, str) else part for part in where
         )
-        problems.append(loaded.problem(where, _message(dict(detail))))
+        message = _message(dict(detail))
+        if message.startswith("duplicate id"):
+            where = _repeated_item(loaded, where)
+        problems.append(loaded.problem(where, message))
     return problems
+
+
+def _repeated_item(loaded: LoadedFile, where: PathKey) -> PathKey:
+    """The path of the first item whose id repeats an earlier one in the list at ``where``."""
+    items: object = loaded.data
+    for part in where:
+        items = items[part] if isinstance(items, (dict, list)) else None  # type: ignore[index]
+    seen: set[object] = set()
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        identifier = item.get("id") if isinstance(item, dict) else None
+        if identifier in seen:
+            return (*where, index, "id")
+        seen.add(identifier)
+    return where
 
 
 def validate_file(loaded: LoadedFile, model: type[M], problems: list[Problem]) -> M | None:
@@ -74,32 +92,50 @@ def load_model(path: Path, model: type[M], problems: list[Problem]) -> tuple[M |
     return validate_file(loaded, model, problems), loaded
 
 
-def _check_stage_refs(
+def _check_references(
     sections: dict[str, Section], files: dict[str, LoadedFile], problems: list[Problem]
 ) -> None:
-    """Training and the role matrix name roadmap stages by id: check they exist."""
+    """Items that name other items by id: check each name exists.
+
+    References into a section that is itself invalid are not checked: its own
+    problems are already reported, and guessing its ids would only add noise.
+    """
     roadmap = sections.get("roadmap")
     stage_ids = {stage.id for stage in roadmap.stages} if isinstance(roadmap, Roadmap) else set()
+    check_stages = not ("roadmap" in files and roadmap is None)
     training = sections.get("training")
-    if isinstance(training, Training):
+    if isinstance(training, Training) and check_stages:
         for index, workshop in enumerate(training.workshops):
             if workshop.stage not in stage_ids:
                 problems.append(files["training"].problem(
                     ("workshops", index, "stage"),
-                    f"unknown roadmap stage '{workshop.stage}'" + _known(stage_ids)))  # fmt: skip
+                    f"unknown roadmap stage '{workshop.stage}'" + _known(stage_ids, "roadmap.yaml")))  # fmt: skip
     environment = sections.get("environment")
     if isinstance(environment, Environment):
+        actor_ids = {actor.id for actor in environment.actors}
         for index, row in enumerate(environment.roles):
+            if row.actor not in actor_ids:
+                problems.append(files["environment"].problem(
+                    ("roles", index, "actor"), f"unknown actor '{row.actor}'" + _known(actor_ids)))  # fmt: skip
             for stage_id in row.roles:
-                if stage_id not in stage_ids:
+                if check_stages and stage_id not in stage_ids:
                     problems.append(files["environment"].problem(
                         ("roles", index, "roles", stage_id),
-                        f"unknown roadmap stage '{stage_id}'" + _known(stage_ids)))  # fmt: skip
+                        f"unknown roadmap stage '{stage_id}'" + _known(stage_ids, "roadmap.yaml")))  # fmt: skip
+    cases = sections.get("case-studies")
+    if isinstance(cases, CaseStudies):
+        case_ids = {case.id for case in cases.cases}
+        for index, point in enumerate(cases.synthesis):
+            for position, source in enumerate(point.sources):
+                if source not in case_ids:
+                    problems.append(files["case-studies"].problem(
+                        ("synthesis", index, "sources", position),
+                        f"unknown case study '{source}'" + _known(case_ids)))  # fmt: skip
 
 
-def _known(ids: set[str]) -> str:
+def _known(ids: set[str], file: str = "") -> str:
     if not ids:
-        return " (this edition has no roadmap.yaml)"
+        return f" (this edition has no {file})" if file else ""
     return " (known: " + ", ".join(sorted(ids)) + ")"
 
 
@@ -122,7 +158,7 @@ def load_sections(edition_dir: Path, problems: list[Problem]) -> dict[str, Secti
         problems.append(Problem(path, None, None, "", "use the .yaml extension"))
     if not files and not problems:
         problems.append(Problem(edition_dir, None, None, "", "edition folder has no section files"))
-    _check_stage_refs(found, files, problems)
+    _check_references(found, files, problems)
     return {kind: found[kind] for kind in SECTION_KINDS if kind in found}
 
 

@@ -1,0 +1,69 @@
+"""The strict YAML loader: every value keeps its mark; surprises are errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportgen.errors import ContentError
+from reportgen.loader import load_yaml, parse_yaml
+
+F = Path("f.yaml")
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(ContentError) as caught:
+        parse_yaml(text, F)
+    return str(caught.value)
+
+
+def test_scalars_stay_text() -> None:
+    data = parse_yaml("a: NO\nb: yes\nc: 01234\nd: 1.10\ne: 12:30:00\nf: ~\n", F).data
+    assert data == {"a": "NO", "b": "yes", "c": "01234", "d": "1.10", "e": "12:30:00", "f": "~"}
+
+
+def test_marks_point_at_keys_and_items() -> None:
+    loaded = parse_yaml("title: x\nitems:\n  - id: a\n    text: |\n      سلام\n", F)
+    assert loaded.marks[("title",)] == (1, 1)
+    assert loaded.marks[("items", 0)] == (3, 5)
+    assert loaded.marks[("items", 0, "text")] == (4, 5)
+    # Unknown paths fall back to their nearest known ancestor.
+    assert loaded.locate(("items", 0, "missing")) == (3, 5)
+
+
+def test_zwnj_is_kept() -> None:
+    assert parse_yaml("a: می\u200cشود\n", F).data == {"a": "می\u200cشود"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\na: 2\n", "f.yaml:2:1: a: duplicate key 'a' (first on line 1)"),
+        ("a: &x 1\nb: *x\n", "f.yaml:1:4: anchors and aliases (& and *) are not allowed; write the value out"),
+        ("a: !!python/object:os.system x\n",
+         "f.yaml:1:4: a: explicit YAML tag 'tag:yaml.org,2002:python/object:os.system' is not allowed"),
+        ("a: 1\n---\nb: 2\n", "f.yaml:2:1: only one YAML document per file (remove the '---' separator)"),
+        ("", "f.yaml:1:1: file is empty"),
+        ("a: \x07\n", "f.yaml:1:4: character U+0007 is not allowed (control character)"),
+        ("a: [1, 2\n", "f.yaml:2:1: expected ',' or ']', but got '<stream end>'"),
+    ],
+)  # fmt: skip
+def test_errors_are_located(text: str, message: str) -> None:
+    assert error_of(text) == message
+
+
+def test_tab_indentation_is_an_error() -> None:
+    assert error_of("a:\n\t- b\n").startswith("f.yaml:2:1:")
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes("title: سلام\nbody: ".encode() + b"\xff\xfe\n")
+    with pytest.raises(ContentError) as caught:
+        load_yaml(path)
+    assert str(caught.value) == f"{path}:2:7: file is not valid UTF-8"
+
+
+def test_deep_nesting_is_refused() -> None:
+    assert "nesting deeper than" in error_of("a: " + "[" * 40 + "]" * 40 + "\n")
