@@ -44,7 +44,7 @@ def test_every_problem_is_reported_at_once(mini_project: Project, edit_yaml: Edi
         "mini-city/stage-1/edition-1/glossary.yaml:8:5: terms[1].term: required field is missing",
         "mini-city/stage-1/edition-1/roadmap.yaml:18:5: stages[1].duration_months: "
         "Input should be greater than or equal to 1",
-        "mini-city/stage-1/edition-1/upstream.yaml:8:11: documents[0].year: "
+        "mini-city/stage-1/edition-1/upstream.yaml:8:5: documents[0].year: "
         "Input should be a valid integer, unable to parse string as an integer",
     ]
 
