@@ -1,0 +1,71 @@
+"""Reading facts back from a built PDF: fonts, page labels, contents entries, outline."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+
+# pdftotext wraps runs in bidi embedding marks (they separate words), drops
+# ZWNJ inconsistently and may move hamza-above: compare without them.
+_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_DROPPED = re.compile("[\u200c\u0654]")
+PERSIAN_NUMBER = re.compile("[۰-۹]+")
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", _DROPPED.sub("", _MARKS.sub(" ", text))).strip()
+
+
+def embedded_fonts(pdf: Path) -> list[tuple[str, bool, bool]]:
+    """(name, embedded, subset) for each font pdffonts lists."""
+    lines = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    fonts = []
+    for line in lines.splitlines()[2:]:
+        parts = line.split()
+        # name type... encoding emb sub uni object-id gen
+        fonts.append((parts[0], parts[-5] == "yes", parts[-4] == "yes"))
+    return fonts
+
+
+def page_labels(pdf: Path) -> list[str]:
+    """The page number or letter printed in each page's bottom margin ('' if none)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout  # fmt: skip
+    labels = []
+    for height, body in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', html, re.S):
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>(.*?)</word>', body)
+        # The bottom margin is 22 mm (62 pt); footnotes sit above it.
+        footer = [text for top, text in words if float(top) > float(height) - 55]
+        # -bbox gives glyphs in visual (left-to-right) order: letters read reversed.
+        labels.append(" ".join(word[::-1] if re.search("[آ-ی]", word) else word for word in footer))
+    return labels
+
+
+def toc_page_numbers(pages: list[str], toc_pages: range) -> dict[str, str]:
+    """Contents entry (normalized text) → the page label printed after it."""
+    entries: dict[str, str] = {}
+    for index in toc_pages:
+        for line in pages[index].splitlines():
+            clean = normalize(line)
+            match = re.search(r"^(.*?)\s*([۰-۹]+|[آ-ی]{1,3})\s*\.{4,}$", clean) or \
+                re.search(r"^(.*?)\s*\.{4,}\s*([۰-۹]+|[آ-ی]{1,3})$", clean)  # fmt: skip
+            if match:
+                entries[match.group(1).strip()] = match.group(2)
+    return entries
+
+
+def outline_titles(pdf: Path) -> list[str]:
+    titles: list[str] = []
+
+    def walk(items: list[object]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(str(item.title))  # type: ignore[attr-defined]
+
+    walk(PdfReader(str(pdf)).outline)
+    return titles

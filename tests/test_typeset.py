@@ -1,0 +1,154 @@
+"""Typesetting, read back from a real PDF of the small fixture edition."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import MINI_REF, BuiltPdf
+from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
+from reportgen.editions import load_edition
+from reportgen.errors import TypesetError
+from reportgen.paths import Project
+from reportgen.pipeline import typeset_edition
+from reportgen.typeset import RefusedResource, resolve_confined, typeset_pdf
+
+CHAPTERS = ["رویکردها و مدل‌ها", "تعاریف", "تجارب شهرها", "اسناد فرادست", "نقشهٔ راه", "آموزش",
+            "تدارک محیط", "مأموریت‌ها و ارزش‌ها"]  # fmt: skip
+
+
+def test_only_vendored_fonts_embedded_and_subset(mini_pdf: BuiltPdf) -> None:
+    fonts = embedded_fonts(mini_pdf.path)
+    assert fonts, "no fonts listed"
+    for name, embedded, subset in fonts:
+        assert re.fullmatch(r"[A-Z]{6}\+Vazirmatn(-Bold|-Medium)?", name), name
+        assert embedded and subset
+
+
+def test_a4_pages_and_one_landscape_page(mini_pdf: BuiltPdf) -> None:
+    reader = PdfReader(str(mini_pdf.path))
+    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
+    assert sizes.count((842, 595)) == 1  # the role matrix
+    assert all(size in {(595, 842), (842, 595)} for size in sizes)
+    landscape = sizes.index((842, 595))
+    assert "ماتریس نقش بازیگران کلیدی" in normalize(mini_pdf.pages_text()[landscape])
+
+
+def test_page_numbers_letters_then_persian_digits(mini_pdf: BuiltPdf) -> None:
+    pages = mini_pdf.pages_text()
+    labels = page_labels(mini_pdf.path)
+    # Cover and its back carry no number; the front matter runs الف، ب، پ …
+    assert "فهرست مطالب" in normalize(pages[2])
+    assert labels[2:5] == ["الف", "ب", "پ"]
+    first_body = next(i for i, text in enumerate(pages) if normalize(text).startswith("۱ رویکردها"))
+    body_labels = labels[first_body:]
+    assert body_labels == [str(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+                           for n in range(1, len(body_labels) + 1)]  # fmt: skip
+    assert labels[:2] == ["", ""]
+
+
+def test_contents_page_numbers_match_the_pages(mini_pdf: BuiltPdf) -> None:
+    pages = mini_pdf.pages_text()
+    labels = page_labels(mini_pdf.path)
+    toc = toc_page_numbers(pages, range(2, 4))
+    assert toc["پیشگفتار"] == labels[next(
+        i for i, t in enumerate(pages) if i > 3 and normalize(t).startswith("پیشگفتار"))]  # fmt: skip
+    for number, title in enumerate(CHAPTERS, start=1):
+        heading = normalize(f"{number:d} {title}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+        entry = next(key for key in toc if key.endswith(normalize(title)))
+        page = next(i for i, t in enumerate(pages) if i > 3 and normalize(t).startswith(heading))
+        assert toc[entry] == labels[page], title
+
+
+def test_outline_has_every_chapter(mini_pdf: BuiltPdf) -> None:
+    titles = [normalize(title) for title in outline_titles(mini_pdf.path)]
+    for number, title in enumerate(CHAPTERS, start=1):
+        persian = str(number).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        assert normalize(f"{persian} {title}") in titles
+    assert normalize("۳-۱-۱ تجربهٔ شهر تهران") in titles
+    assert "برنامه راهبردی شهر نمونه" not in titles  # the cover title is no bookmark
+
+
+def test_metadata(mini_pdf: BuiltPdf) -> None:
+    reader = PdfReader(str(mini_pdf.path))
+    info = reader.metadata
+    assert info is not None
+    assert info.title == "برنامه راهبردی شهر نمونه — گزارش مرحلهٔ اول، ویرایش اول"
+    assert info.author == "مشاور آزمون"
+    assert info.subject == "گزارش مرحلهٔ اول: مطالعات پایه؛ ویرایش اول، ۱۵ اردیبهشت ۱۴۰۳"
+    assert info["/CreationDate"].startswith("D:20240504")  # 15 Ordibehesht 1403
+    assert reader.trailer["/Root"]["/Lang"] == "fa-IR"
+
+
+def test_captions_footnotes_and_latin(mini_pdf: BuiltPdf) -> None:
+    text = normalize(mini_pdf.text())
+    # pdftotext puts the isolated label's colon on the other side; the label itself reads ۱-۱.
+    assert re.search(r"جدول :? ?۱-۱:? ?" + normalize("مدل‌های برنامه‌ریزی راهبردی بررسی‌شده"), text)
+    assert re.search(r"شکل :? ?۵-۱:? ?" + normalize("گاه‌نگار مراحل تهیهٔ برنامه"), text)
+    assert "یادداشت پانویس آزمون" in text
+    assert "Imagine Boston 2030" in text and "SWOT" in text
+
+
+def test_cover_shows_edition_in_words(mini_pdf: BuiltPdf) -> None:
+    cover = normalize(mini_pdf.pages_text()[0])
+    for words in ("برنامه راهبردی شهر نمونه", "گزارش مرحله اول", "ویرایش اول", "اردیبهشت ۱۴۰۳",
+                  "کارفرما", "مشاور آزمون"):  # fmt: skip
+        assert normalize(words) in cover
+
+
+def test_build_is_byte_reproducible(mini_project: Project) -> None:
+    edition = load_edition(mini_project, MINI_REF)
+    assert typeset_edition(mini_project, edition).pdf == typeset_edition(mini_project, edition).pdf
+
+
+# ------------------------------------------------------------------ the fetcher
+
+
+def test_fetcher_allows_files_under_roots(tmp_path: Path) -> None:
+    (tmp_path / "styles").mkdir()
+    css = tmp_path / "styles" / "a.css"
+    css.write_text("p{}")
+    assert resolve_confined(css.as_uri(), [tmp_path / "styles"]) == css.resolve()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/font.ttf",
+        "http://127.0.0.1/x.css",
+        "data:text/css,p{}",
+        "file:///etc/passwd",
+        "file://{root}/styles/../secret.txt",
+        "file://{root}/styles/%2e%2e/secret.txt",
+        "file://{root}/styles-evil/a.css",
+        "file://{root}/styles/link.css",
+        "file://otherhost{root}/styles/a.css",
+    ],
+)
+def test_fetcher_refuses_escapes(tmp_path: Path, url: str) -> None:
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    (styles / "a.css").write_text("p{}")
+    (tmp_path / "secret.txt").write_text("secret")
+    (tmp_path / "styles-evil").mkdir()
+    (tmp_path / "styles-evil" / "a.css").write_text("p{}")
+    (styles / "link.css").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(RefusedResource):
+        resolve_confined(url.replace("{root}", str(tmp_path)), [styles])
+
+
+def test_outside_resource_fails_the_build(tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG")
+    html = f'<html><body><img src="{(tmp_path / "secret.png").as_uri()}"></body></html>'
+    with pytest.raises(TypesetError, match="outside the project's folders"):
+        typeset_pdf(html, stylesheets=[], base_dir=tmp_path / "templates", allowed_roots=[tmp_path / "styles"])
+
+
+def test_weasyprint_warnings_fail_the_build(tmp_path: Path) -> None:
+    css = tmp_path / "bad.css"
+    css.write_text("p { colour: red; }")
+    with pytest.raises(TypesetError, match="colour"):
+        typeset_pdf("<p>x</p>", stylesheets=[css], base_dir=tmp_path, allowed_roots=[tmp_path])
