@@ -16,7 +16,16 @@ PERSIAN_NUMBER = re.compile("[۰-۹]+")
 
 
 def normalize(text: str) -> str:
-    return re.sub(r"\s+", " ", _DROPPED.sub("", _MARKS.sub(" ", text))).strip()
+    """Text as pdftotext reports it, comparable with what went in.
+
+    pdftotext also reverses the two letters of the lam-alef ligature («لا» comes
+    out «ال»; the PDF's ToUnicode map is right, pypdf reads «لا»), so both sides
+    fold «لا» to «ال».
+    """
+    text = _DROPPED.sub("", _MARKS.sub(" ", text)).replace("لا", "ال")
+    # Spacing around punctuation moves with the bidi reordering: ignore it.
+    text = re.sub(r"\s*([،؛؟:])\s*", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def embedded_fonts(pdf: Path) -> list[tuple[str, bool, bool]]:

@@ -1,0 +1,57 @@
+"""Layering rules the code must keep (see ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "reportgen"
+
+
+def imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module if node.module.startswith("reportgen") else node.module.split(".")[0])
+    return names
+
+
+MODULES = {path.stem: imports(path) for path in PACKAGE.glob("*.py")}
+
+
+def test_only_typeset_imports_weasyprint() -> None:
+    assert {name for name, found in MODULES.items() if "weasyprint" in found} == {"typeset"}
+
+
+def test_only_cli_imports_click_and_prints() -> None:
+    assert {name for name, found in MODULES.items() if "click" in found} == {"cli"}
+    for path in PACKAGE.glob("*.py"):
+        if path.stem not in ("cli",):
+            calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]  # fmt: skip
+            assert not calls, f"{path.name} prints"
+
+
+def test_nothing_imports_the_cli() -> None:
+    assert not [name for name, found in MODULES.items() if "reportgen.cli" in found and name != "__main__"]
+
+
+def test_bottom_layers_import_no_stage() -> None:
+    for bottom in ("errors", "paths", "persian"):
+        assert not {m for m in MODULES[bottom] if m.startswith("reportgen.")}, bottom
+
+
+def test_no_unsafe_yaml_loading() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for unsafe in ("yaml.load(", "yaml.unsafe_load", "FullLoader", "UnsafeLoader", "yaml.Loader"):
+            assert unsafe not in text, f"{path.name}: {unsafe}"
+
+
+def test_templates_never_mark_content_safe() -> None:
+    for path in (PACKAGE / "templates").rglob("*.j2"):
+        text = path.read_text(encoding="utf-8")
+        assert "|safe" not in text.replace(" ", ""), path.name
+        assert "autoescape false" not in text, path.name

@@ -1,0 +1,83 @@
+"""The bundled sample (Hamedan, stage 1, edition 2): built for real and read back."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import SAMPLE_REF, BuiltPdf
+from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
+from reportgen.editions import load_edition
+from reportgen.models import SECTION_KINDS, CaseStudies, Glossary, Upstream
+from reportgen.paths import Project
+
+CITIES = ["تهران", "اصفهان", "مشهد", "شیراز", "قزوین", "بوستون", "پالرمو", "کپنهاگ"]
+
+
+def test_sample_has_every_section_with_enough_content(repo_project: Project) -> None:
+    edition = load_edition(repo_project, SAMPLE_REF)
+    assert list(edition.sections) == list(SECTION_KINDS)
+    glossary = edition.sections["glossary"]
+    assert isinstance(glossary, Glossary) and len(glossary.terms) >= 15
+    cases = edition.sections["case-studies"]
+    assert isinstance(cases, CaseStudies)
+    assert [case.city for case in cases.cases] == CITIES
+    used = {lesson.category.value for case in cases.cases for lesson in case.lessons}
+    assert used == {"methodology", "visioning", "operationalisation", "budget", "monitoring", "other"}
+    upstream = edition.sections["upstream"]
+    assert isinstance(upstream, Upstream) and len(upstream.documents) >= 20
+    assert {doc.level.value for doc in upstream.documents} == {"national", "provincial", "local"}
+    assert {doc.status.value for doc in upstream.documents} == {"approved", "in-preparation"}
+
+
+def test_sample_content_uses_persian_letters() -> None:
+    from conftest import REPO
+
+    for path in (REPO / "content").rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search("[\u064a\u0643]", text), f"{path}: Arabic yeh/kaf"
+        assert "\u200c" in text or path.name in ("report.yaml", "stage.yaml"), f"{path}: no ZWNJ at all?"
+
+
+def test_page_count_and_fonts(sample_pdf: BuiltPdf) -> None:
+    assert 35 <= sample_pdf.result.pages <= 150
+    names = {name.split("+", 1)[1] for name, embedded, subset in embedded_fonts(sample_pdf.path)}
+    assert names <= {"Vazirmatn", "Vazirmatn-Bold", "Vazirmatn-Medium"}
+
+
+def test_every_chapter_and_city_is_in_the_text(sample_pdf: BuiltPdf, repo_project: Project) -> None:
+    text = normalize(sample_pdf.text())
+    edition = load_edition(repo_project, SAMPLE_REF)
+    for section in edition.sections.values():
+        assert normalize(section.title) in text, section.title
+    for city in CITIES:
+        assert normalize(f"تجربهٔ شهر {city}") in text
+    for sentence in ("برنامه راهبردی و عملیاتی شهر و شهرداری همدان", "ویرایش دوم", "کارفرما",
+                     "شهرداری همدان", "نمونهٔ گویا", "Imagine Boston 2030"):  # fmt: skip
+        assert normalize(sentence) in text, sentence
+
+
+def test_illustrative_notice_on_back_of_title_page(sample_pdf: BuiltPdf) -> None:
+    assert "نمونه گویا" in normalize(sample_pdf.pages_text()[1])
+
+
+def test_contents_numbers_match_chapter_pages(sample_pdf: BuiltPdf, repo_project: Project) -> None:
+    pages = sample_pdf.pages_text()
+    labels = page_labels(sample_pdf.path)
+    first_list = next(i for i, t in enumerate(pages) if normalize(t).startswith("فهرست جدولها"))
+    toc = toc_page_numbers(pages, range(2, first_list))
+    edition = load_edition(repo_project, SAMPLE_REF)
+    body = [s for kind, s in edition.sections.items() if kind != "introduction"]
+    for number, section in enumerate(body, start=1):
+        persian = str(number).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        title = normalize(section.title)
+        entry = next(key for key in toc if key.endswith(title))
+        opener = next(i for i, t in enumerate(pages) if i > first_list
+                      and normalize(t).startswith(f"{persian} {title}"))  # fmt: skip
+        assert toc[entry] == labels[opener], section.title
+    assert len(toc) > 40  # chapters, sections and subsections
+
+
+def test_outline(sample_pdf: BuiltPdf) -> None:
+    titles = [normalize(t) for t in outline_titles(sample_pdf.path)]
+    assert "فهرست مطالب" in titles
+    assert sum(1 for t in titles if normalize("تجربهٔ شهر") in t) == len(CITIES)
