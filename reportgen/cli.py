@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from reportgen.editions import EditionRef, find_editions, load_edition, load_stage, list_reports
-from reportgen.errors import ContentError, ReportgenError
+from reportgen.editions import EditionRef, find_editions, load_edition, load_stage
+from reportgen.errors import ContentError, Problem, ReportgenError
 from reportgen.paths import Project, find_project_root
 from reportgen.persian import format_jalali_date, to_latin_digits
 
@@ -58,7 +58,7 @@ def main(ctx: click.Context, project_root: Path | None, debug: bool) -> None:
     ctx.obj = Context(project_root, debug)
 
 
-pass_context: Callable[..., object] = click.make_pass_decorator(Context)
+pass_context = click.make_pass_decorator(Context)
 
 
 @main.command("list")
@@ -90,7 +90,7 @@ def validate(context: Context, report: str | None) -> None:
     project = context.project()
     with _errors_to_exit(context.debug):
         refs = find_editions(project, report)
-        problems = []
+        problems: list[Problem] = []
         for ref in refs:
             try:
                 load_edition(project, ref)

@@ -90,18 +90,18 @@ def load_stage(project: Project, report: str, stage: int) -> Stage:
     model, loaded = load_model(manifest, Stage, problems)
     if model is not None and loaded is not None:
         if model.number != stage:
-            problems.append(loaded.problem(("number",),
-                                           f"stage number {model.number} does not match folder {folder.name}"))  # fmt: skip
+            message = f"stage number {model.number} does not match folder {folder.name}"
+            problems.append(loaded.problem(("number",), message))
         folders = _numbered_dirs(folder, _EDITION_DIR)
         listed = {entry.number for entry in model.editions}
         for index, entry in enumerate(model.editions):
             if entry.number not in folders:
-                problems.append(loaded.problem(("editions", index, "number"),
-                                               f"edition {entry.number} has no folder edition-{entry.number}/"))  # fmt: skip
+                message = f"edition {entry.number} has no folder edition-{entry.number}/"
+                problems.append(loaded.problem(("editions", index, "number"), message))
         for number, path in folders.items():
             if number not in listed:
-                problems.append(loaded.problem(("editions",),
-                                               f"folder {path.name}/ is not listed in the manifest"))  # fmt: skip
+                message = f"folder {path.name}/ is not listed in the manifest"
+                problems.append(loaded.problem(("editions",), message))
     raise_if_any(problems)
     assert model is not None
     return model

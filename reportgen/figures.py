@@ -30,7 +30,7 @@ BAR_COLOURS = ("#1f5f8b", "#2f7f6f", "#8b5a1f", "#6b3f8b", "#8b1f3f", "#3f6b8b",
 
 def visual(text: str) -> str:
     """Logical Persian text → shaped glyphs in left-to-right visual order."""
-    return get_display(arabic_reshaper.reshape(text))
+    return str(get_display(arabic_reshaper.reshape(text)))
 
 
 def wrap_words(text: str, width: int) -> list[str]:

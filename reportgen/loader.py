@@ -26,8 +26,8 @@ from yaml.scanner import Scanner
 
 from reportgen.errors import ContentError, Problem
 
-Data = Union[str, list["Data"], dict[str, "Data"]]
-PathKey = tuple[Union[str, int], ...]
+Data = Union[str, list["Data"], dict[str, "Data"]]  # noqa: UP007 (recursive alias needs Union)
+PathKey = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -79,14 +79,14 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, BaseReso
         SafeConstructor.__init__(self)
         BaseResolver.__init__(self)
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
             raise yaml.MarkedYAMLError(
                 problem="anchors and aliases (& and *) are not allowed; write the value out",
-                problem_mark=event.start_mark,
+                problem_mark=event.start_mark,  # type: ignore[arg-type]
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 def _mark(node: Node) -> tuple[int, int]:

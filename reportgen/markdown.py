@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
@@ -44,6 +45,12 @@ def _validate_link(url: str) -> bool:
     return bool(ALLOWED_LINK.match(url.strip()))
 
 
+def _renderer(parser: MarkdownIt) -> RendererHTML:
+    renderer = parser.renderer
+    assert isinstance(renderer, RendererHTML)
+    return renderer
+
+
 @cache
 def _parser() -> MarkdownIt:
     # commonmark without raw HTML, images or code blocks: content is prose.
@@ -51,29 +58,28 @@ def _parser() -> MarkdownIt:
     parser.disable(["image", "html_block", "html_inline", "code", "fence"])
     parser.use(footnote_plugin)
     parser.validateLink = _validate_link  # type: ignore[method-assign]
-    renderer = parser.renderer
-    renderer.rules["text"] = _render_text
-    renderer.rules["footnote_ref"] = _render_footnote_ref
+    parser.add_render_rule("text", _render_text)
+    parser.add_render_rule("footnote_ref", _render_footnote_ref)
     for rule in ("footnote_block_open", "footnote_block_close", "footnote_open",
                  "footnote_close", "footnote_anchor"):  # fmt: skip
-        renderer.rules[rule] = _render_nothing
+        parser.add_render_rule(rule, _render_nothing)
     return parser
 
 
 def _render_text(
-    tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     return isolate_latin(tokens[idx].content)
 
 
 def _render_nothing(
-    tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     return ""
 
 
 def _render_footnote_ref(
-    tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     footnote_id = tokens[idx].meta["id"]
     return f'<span class="footnote">{env["footnote_html"][footnote_id]}</span>'
@@ -90,11 +96,11 @@ def _footnote_bodies(tokens: list[Token], parser: MarkdownIt, env: dict[str, Any
         elif token.type == "footnote_close":
             current = None
         elif current is not None and token.type == "inline" and token.children:
-            bodies[current].append(parser.renderer.renderInline(token.children, parser.options, env))
+            bodies[current].append(_renderer(parser).renderInline(token.children, parser.options, env))
     # Inline footnotes (^[...]) keep their tokens in env instead.
     for footnote_id, entry in env.get("footnotes", {}).get("list", {}).items():
         if "tokens" in entry and footnote_id not in bodies:
-            bodies[footnote_id] = [parser.renderer.renderInline(entry["tokens"], parser.options, env)]
+            bodies[footnote_id] = [_renderer(parser).renderInline(entry["tokens"], parser.options, env)]
     return {key: " ".join(parts) for key, parts in bodies.items()}
 
 
@@ -119,8 +125,8 @@ def render_markdown(text: str, *, inline: bool = False) -> str:
     env["footnote_html"] = _footnote_bodies(tokens, parser, env)
     body = _strip_footnote_block(tokens)
     if inline and len(body) == 3 and body[0].type == "paragraph_open":
-        return parser.renderer.renderInline(body[1].children or [], parser.options, env)
-    return parser.renderer.render(body, parser.options, env)
+        return _renderer(parser).renderInline(body[1].children or [], parser.options, env)
+    return _renderer(parser).render(body, parser.options, env)
 
 
 def find_unsafe_links(text: str) -> list[str]:

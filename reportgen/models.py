@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Protocol, TypeVar
 
 import jdatetime
@@ -120,7 +120,7 @@ class Report(Model):
     """PDF keywords."""
 
 
-class EditionStatus(str, Enum):
+class EditionStatus(StrEnum):
     draft = "draft"
     published = "published"
 
@@ -212,7 +212,7 @@ class Glossary(Section):
     terms: Annotated[tuple[Term, ...], NonEmpty, UniqueIds]
 
 
-class LessonCategory(str, Enum):
+class LessonCategory(StrEnum):
     methodology = "methodology"
     visioning = "visioning"
     operationalisation = "operationalisation"
@@ -221,7 +221,7 @@ class LessonCategory(str, Enum):
     other = "other"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     domestic = "domestic"
     foreign = "foreign"
 
@@ -263,13 +263,13 @@ class CaseStudies(Section):
 
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     national = "national"
     provincial = "provincial"
     local = "local"
 
 
-class DocumentType(str, Enum):
+class DocumentType(StrEnum):
     law = "law"
     regulation = "regulation"
     directive = "directive"
@@ -277,7 +277,7 @@ class DocumentType(str, Enum):
     policy = "policy"
 
 
-class DocumentStatus(str, Enum):
+class DocumentStatus(StrEnum):
     approved = "approved"
     in_preparation = "in-preparation"
 
@@ -324,7 +324,7 @@ class Roadmap(Section):
     stages: Annotated[tuple[RoadmapStage, ...], NonEmpty, UniqueIds]
 
 
-class TrainingFormat(str, Enum):
+class TrainingFormat(StrEnum):
     workshop = "workshop"
     session = "session"
     course = "course"
@@ -349,7 +349,7 @@ class Training(Section):
     workshops: Annotated[tuple[Workshop, ...], NonEmpty, UniqueIds]
 
 
-class ActorKind(str, Enum):
+class ActorKind(StrEnum):
     mandatory = "mandatory"
     optional = "optional"
 
@@ -363,7 +363,7 @@ class Actor(Item):
     """The actor's part in the plan, in a sentence."""
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     lead = "lead"
     approve = "approve"
     participate = "participate"
@@ -383,7 +383,7 @@ class Mechanism(Item):
     description: RichText
 
 
-class InfoFunction(str, Enum):
+class InfoFunction(StrEnum):
     present = "present"
     receive = "receive"
     exchange = "exchange"

@@ -37,7 +37,7 @@ class TypesetResult:
     pages: int
 
 
-class RefusedResource(FatalURLFetchingError):
+class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
     """A resource outside the allowed folders, or of a forbidden kind."""
 
 

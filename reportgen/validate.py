@@ -14,8 +14,8 @@ from pydantic import BaseModel, ValidationError
 from reportgen.errors import ContentError, Problem
 from reportgen.loader import LoadedFile, PathKey, load_yaml
 from reportgen.models import (
-    CaseStudies,
     SECTION_KINDS,
+    CaseStudies,
     Environment,
     Roadmap,
     Section,

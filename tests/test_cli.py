@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-
 from conftest import DATA, REPO
+
 from reportgen.cli import main
 from reportgen.paths import Project
 

@@ -6,6 +6,7 @@ import re
 
 from conftest import SAMPLE_REF, BuiltPdf
 from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
+
 from reportgen.editions import load_edition
 from reportgen.models import SECTION_KINDS, CaseStudies, Glossary, Upstream
 from reportgen.paths import Project

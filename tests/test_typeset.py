@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import MINI_REF, BuiltPdf
 from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
+from pypdf import PdfReader
+
 from reportgen.editions import load_edition
 from reportgen.errors import TypesetError
 from reportgen.paths import Project
