@@ -18,9 +18,15 @@ from pathlib import Path
 from typing import TypeVar
 
 from reportgen.errors import ContentError, NotFoundError, Problem
-from reportgen.models import SLUG_PATTERN, Edition, Report, Stage
+from reportgen.models import SLUG_PATTERN, Comments, Edition, Report, Section, Stage
 from reportgen.paths import Project
-from reportgen.validate import load_model, load_sections, raise_if_any
+from reportgen.validate import (
+    comment_problems,
+    load_model,
+    load_sections,
+    manifest_order_problems,
+    raise_if_any,
+)
 
 T = TypeVar("T")
 
@@ -92,6 +98,7 @@ def load_stage(project: Project, report: str, stage: int) -> Stage:
         if model.number != stage:
             message = f"stage number {model.number} does not match folder {folder.name}"
             problems.append(loaded.problem(("number",), message))
+        problems.extend(manifest_order_problems(model, loaded))
         folders = _numbered_dirs(folder, _EDITION_DIR)
         listed = {entry.number for entry in model.editions}
         for index, entry in enumerate(model.editions):
@@ -154,15 +161,27 @@ def _collecting(load: Callable[[], T], problems: list[Problem]) -> T | None:
 
 
 def load_edition(project: Project, ref: EditionRef) -> Edition:
-    """Load and validate one edition, raising every problem found at once."""
+    """Load and validate one edition, raising every problem found at once.
+
+    A comments register is checked against the edition it comments on (the
+    previous one in the manifest) as well as this one.
+    """
     problems: list[Problem] = []
     report = _collecting(lambda: load_report(project, ref.report), problems)
     stage = _collecting(lambda: load_stage(project, ref.report, ref.stage), problems)
-    edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
     if stage is not None and ref.edition not in {e.number for e in stage.editions}:
         raise NotFoundError(f"no edition {ref.edition} of stage {ref.stage} in report '{ref.report}'")
-    sections = load_sections(edition_dir, problems)
+    sections, files = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), problems)
+    warnings: list[Problem] = []
+    comments = sections.get("comments")
+    if isinstance(comments, Comments) and stage is not None:
+        previous = [e.number for e in stage.editions if e.number < ref.edition]
+        commented: dict[str, Section] = {}
+        if previous:
+            commented, _ = load_sections(project.edition_dir(ref.report, ref.stage, previous[-1]), [])
+        errors, warnings = comment_problems(comments, files["comments"], [commented, sections])
+        problems.extend(errors)
     raise_if_any(problems)
     assert report is not None and stage is not None
     entry = next(e for e in stage.editions if e.number == ref.edition)
-    return Edition(report=report, stage=stage, entry=entry, sections=sections)
+    return Edition(report=report, stage=stage, entry=entry, sections=sections, warnings=tuple(warnings))

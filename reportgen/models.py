@@ -13,7 +13,7 @@ footnotes; raw HTML is not interpreted.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import Annotated, Protocol, TypeVar
 
@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from reportgen.errors import Problem
 from reportgen.markdown import check_markdown
 from reportgen.persian import parse_jalali_date
 
@@ -125,6 +126,18 @@ class EditionStatus(StrEnum):
     published = "published"
 
 
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Publication(Model):
+    """What was published: written by ``reportgen edition publish``, never by hand."""
+
+    content_hash: Sha256
+    """Hash over every input file of the edition (see ``freeze.py``)."""
+    files: dict[str, Sha256]
+    """Each input file (relative to the report folder) → its own hash."""
+
+
 class EditionEntry(Model):
     """One row of a stage's edition manifest."""
 
@@ -135,6 +148,17 @@ class EditionEntry(Model):
     status: EditionStatus = EditionStatus.draft
     summary: Text
     """What this edition changed, in a sentence or two."""
+    published: Publication | None = None
+    """Set when the edition is published; its content is frozen from then on."""
+
+    @model_validator(mode="after")
+    def _published_has_record(self) -> EditionEntry:
+        if (self.status is EditionStatus.published) != (self.published is not None):
+            raise ValueError(
+                "status 'published' and the 'published' record go together: "
+                "use 'reportgen edition publish' rather than editing them by hand"
+            )
+        return self
 
 
 class Stage(Model):
@@ -146,12 +170,8 @@ class Stage(Model):
     editions: Annotated[tuple[EditionEntry, ...], NonEmpty]
     """The edition manifest, oldest first."""
 
-    @model_validator(mode="after")
-    def _editions_ordered(self) -> Stage:
-        numbers = [entry.number for entry in self.editions]
-        if len(set(numbers)) != len(numbers):
-            raise ValueError("duplicate edition number in editions")
-        return self
+    # Ordering rules (unique numbers, ascending, dates never going back) are
+    # checked in validate.py, where each problem can point at its entry.
 
 
 # ---------------------------------------------------------------- section kinds
@@ -438,6 +458,49 @@ class Missions(Section):
     """Ways of engaging the main actors."""
 
 
+class CommentStatus(StrEnum):
+    accepted = "accepted"
+    partly_accepted = "partly-accepted"
+    not_accepted = "not-accepted"
+
+
+ItemRef = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$"),
+]
+"""``<section kind>`` or ``<section kind>/<item id>``, e.g. ``case-studies/qazvin``."""
+
+
+class Comment(Item):
+    sender: Text
+    """Who sent it: an organisation, or «شهروند»."""
+    date: JalaliDate
+    text: Text
+    """The comment, as received (summarised if long)."""
+    concerns: tuple[ItemRef, ...] = ()
+    """The items (or whole sections) of the previous edition it is about."""
+    response: Text | None = None
+    """The consultant's response; ``validate`` warns while it is missing."""
+    status: CommentStatus | None = None
+    reason: Text | None = None
+    """Why a comment was not, or only partly, accepted."""
+
+    @model_validator(mode="after")
+    def _reason_when_declined(self) -> Comment:
+        declined = {CommentStatus.partly_accepted, CommentStatus.not_accepted}
+        if self.status in declined and self.reason is None:
+            raise ValueError(f"a comment with status '{self.status}' needs a reason")
+        if self.response is not None and self.status is None:
+            raise ValueError("a comment with a response needs a status")
+        return self
+
+
+class Comments(Section):
+    """``comments.yaml``: comments received on the previous edition, and responses."""
+
+    comments: Annotated[tuple[Comment, ...], NonEmpty, UniqueIds]
+
+
 Approaches.model_rebuild()
 
 SECTION_KINDS: dict[str, type[Section]] = {
@@ -450,14 +513,39 @@ SECTION_KINDS: dict[str, type[Section]] = {
     "training": Training,
     "environment": Environment,
     "missions": Missions,
+    "comments": Comments,
 }
 """File stem → section model, in the order chapters appear in a report."""
 
 FRONT_MATTER_KINDS = frozenset({"introduction"})
 """Section kinds typeset in the front matter (pages numbered with letters)."""
 
+APPENDIX_KINDS = frozenset({"comments"})
+"""Section kinds typeset as appendices after the numbered chapters."""
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 """A report's folder name: ASCII, used in output file names."""
+
+
+ITEM_NAME_FIELDS = ("title", "name", "term", "city", "theme", "actor_group", "sender")
+"""Fields that name an item for a reader, in order of preference."""
+
+
+def iter_items(value: object) -> Iterator[Item]:
+    """Every item anywhere inside ``value`` (a section or part of one), in order."""
+    if isinstance(value, Item):
+        yield value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from iter_items(getattr(value, name))
+    elif isinstance(value, (tuple, list)):
+        for element in value:
+            yield from iter_items(element)
+
+
+def item_name(item: Item) -> str:
+    """What a reader calls an item: its title, name, term … or else its id."""
+    return next((str(getattr(item, field)) for field in ITEM_NAME_FIELDS if hasattr(item, field)), item.id)
 
 
 class Edition(Model):
@@ -468,6 +556,8 @@ class Edition(Model):
     entry: EditionEntry
     sections: dict[str, Section]
     """Section kind → section, in ``SECTION_KINDS`` order; absent kinds are missing."""
+    warnings: tuple[Problem, ...] = ()
+    """Things worth a look that do not stop a build (e.g. comments without a response)."""
 
     @property
     def history(self) -> tuple[EditionEntry, ...]:

@@ -18,7 +18,15 @@ from markupsafe import Markup
 from reportgen import figures
 from reportgen.errors import TemplateError
 from reportgen.markdown import isolate_latin, render_markdown
-from reportgen.models import FRONT_MATTER_KINDS, Edition, RoadmapStage, Section
+from reportgen.models import (
+    APPENDIX_KINDS,
+    FRONT_MATTER_KINDS,
+    Edition,
+    RoadmapStage,
+    Section,
+    item_name,
+    iter_items,
+)
 from reportgen.persian import (
     format_jalali_date,
     jalali_month_year,
@@ -36,6 +44,10 @@ class Heading:
     anchor: str
     front: bool
     """In the front matter (pages numbered with letters)."""
+
+
+FRONT, BODY, APPENDIX = "front", "body", "appendix"
+APPENDIX_PREFIX = "پ"
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,16 @@ class Outline:
     captions: list[Caption] = field(default_factory=list)
     _counters: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     _chapter_captions: dict[str, int] = field(default_factory=dict)
-    _front: bool = False
+    _part: str = BODY
+    _appendices: int = 0
     _anchors: set[str] = field(default_factory=set)
 
-    def start_chapter(self, *, front: bool) -> None:
-        self._front = front
+    def start_chapter(self, part: str) -> None:
+        """Front-matter chapters are unnumbered; appendices are numbered پ۱، پ۲ …"""
+        self._part = part
         self._chapter_captions = {}
+        if part == APPENDIX:
+            self._appendices += 1
 
     def _claim(self, anchor: str) -> None:
         if anchor in self._anchors:
@@ -72,24 +88,30 @@ class Outline:
         """Record a heading; return its number («۲-۱») or '' in the front matter."""
         self._claim(anchor)
         number = ""
-        if not self._front:
-            self._counters[level - 1] += 1
+        if self._part != FRONT:
+            if self._part == APPENDIX and level == 1:
+                self._counters[0] = self._appendices
+            else:
+                self._counters[level - 1] += 1
             for deeper in range(level, len(self._counters)):
                 self._counters[deeper] = 0
-            number = to_persian_digits("-".join(str(n) for n in self._counters[:level]))
-        self.headings.append(Heading(level, number, title, anchor, self._front))
+            number = self.chapter_label + "".join(f"-{n}" for n in self._counters[1:level])
+            number = to_persian_digits(number)
+        self.headings.append(Heading(level, number, title, anchor, self._part == FRONT))
         return number
 
     @property
-    def chapter_number(self) -> int:
-        return self._counters[0]
+    def chapter_label(self) -> str:
+        """«۳» for chapter 3, «پ۱» for the first appendix."""
+        prefix = APPENDIX_PREFIX if self._part == APPENDIX else ""
+        return f"{prefix}{self._counters[0]}"
 
     def caption(self, kind: str, title: str, anchor: str) -> str:
         """Record a table or figure caption; return its label («۲-۳»)."""
         self._claim(anchor)
         count = self._chapter_captions.get(kind, 0) + 1
         self._chapter_captions[kind] = count
-        prefix = f"{self.chapter_number}-" if not self._front else ""
+        prefix = f"{self.chapter_label}-" if self._part != FRONT else ""
         label = to_persian_digits(f"{prefix}{count}")
         self.captions.append(Caption(kind, label, title, anchor))
         return label
@@ -153,10 +175,10 @@ def render_edition(edition: Edition, templates: Path) -> str:
     front: list[Markup] = []
     body: list[Markup] = []
     for kind, section in edition.sections.items():
-        is_front = kind in FRONT_MATTER_KINDS
-        outline.start_chapter(front=is_front)
+        part = FRONT if kind in FRONT_MATTER_KINDS else APPENDIX if kind in APPENDIX_KINDS else BODY
+        outline.start_chapter(part)
         html = _render_section(environment, kind, section, outline, edition)
-        (front if is_front else body).append(Markup(html))
+        (front if part == FRONT else body).append(Markup(html))
     return _render(
         environment,
         "document.html.j2",
@@ -168,6 +190,17 @@ def render_edition(edition: Edition, templates: Path) -> str:
         front_chapters=front,
         body_chapters=body,
     )
+
+
+def reference_label(edition: Edition, reference: str) -> str:
+    """«chapter title: item name» for a ``kind/id`` reference, as far as this edition knows it."""
+    kind, _, item_id = reference.partition("/")
+    section = edition.sections.get(kind)
+    chapter = section.title if section else kind
+    if not item_id:
+        return chapter
+    item = next((i for i in iter_items(section) if i.id == item_id), None)
+    return f"{chapter}: {item_name(item) if item else item_id}"
 
 
 def _render_section(
@@ -184,4 +217,5 @@ def _render_section(
         section=section,
         outline=outline,
         edition=edition,
+        reference_label=lambda reference: reference_label(edition, reference),
     )

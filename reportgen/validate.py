@@ -16,10 +16,13 @@ from reportgen.loader import LoadedFile, PathKey, load_yaml
 from reportgen.models import (
     SECTION_KINDS,
     CaseStudies,
+    Comments,
     Environment,
     Roadmap,
     Section,
+    Stage,
     Training,
+    iter_items,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -139,8 +142,10 @@ def _known(ids: set[str], file: str = "") -> str:
     return " (known: " + ", ".join(sorted(ids)) + ")"
 
 
-def load_sections(edition_dir: Path, problems: list[Problem]) -> dict[str, Section]:
-    """Every section file of an edition folder, validated, in chapter order."""
+def load_sections(
+    edition_dir: Path, problems: list[Problem]
+) -> tuple[dict[str, Section], dict[str, LoadedFile]]:
+    """Every section file of an edition folder, validated, in chapter order, with its loaded file."""
     files: dict[str, LoadedFile] = {}
     found: dict[str, Section] = {}
     for path in sorted(edition_dir.glob("*.yaml")):
@@ -159,7 +164,62 @@ def load_sections(edition_dir: Path, problems: list[Problem]) -> dict[str, Secti
     if not files and not problems:
         problems.append(Problem(edition_dir, None, None, "", "edition folder has no section files"))
     _check_references(found, files, problems)
-    return {kind: found[kind] for kind in SECTION_KINDS if kind in found}
+    return {kind: found[kind] for kind in SECTION_KINDS if kind in found}, files
+
+
+def manifest_order_problems(stage: Stage, loaded: LoadedFile) -> list[Problem]:
+    """Edition numbers unique and ascending; dates never going back."""
+    problems: list[Problem] = []
+    seen: dict[int, int] = {}
+    for index, entry in enumerate(stage.editions):
+        where = ("editions", index)
+        if entry.number in seen:
+            message = f"duplicate edition number {entry.number} (also entry {seen[entry.number] + 1})"
+            problems.append(loaded.problem((*where, "number"), message))
+            continue
+        seen[entry.number] = index
+        if index and entry.number < stage.editions[index - 1].number:
+            problems.append(loaded.problem((*where, "number"), "editions must be listed oldest first"))
+        if index and entry.date < stage.editions[index - 1].date:
+            previous = stage.editions[index - 1]
+            problems.append(loaded.problem(
+                (*where, "date"),
+                f"date goes backwards: edition {entry.number} is dated before edition {previous.number}"))  # fmt: skip
+    return problems
+
+
+def item_ids(section: Section) -> set[str]:
+    """The id of every item anywhere inside a section."""
+    return {item.id for item in iter_items(section)}
+
+
+def comment_problems(
+    comments: Comments, loaded: LoadedFile, editions: list[dict[str, Section]]
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) for a comments register.
+
+    A reference must name a section kind, or an item id, present in the
+    commented edition or in this one (a comment may ask for an item that the
+    new edition added). A comment without a response is only a warning.
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    known: dict[str, set[str]] = {}
+    for sections in editions:
+        for kind, section in sections.items():
+            known.setdefault(kind, set()).update(item_ids(section))
+    for index, comment in enumerate(comments.comments):
+        for position, reference in enumerate(comment.concerns):
+            kind, _, item = reference.partition("/")
+            if kind not in known:
+                errors.append(loaded.problem(("comments", index, "concerns", position),
+                                             f"'{reference}': no section '{kind}' in either edition"))
+            elif item and item not in known[kind]:
+                errors.append(loaded.problem(("comments", index, "concerns", position),
+                                             f"'{reference}': no item '{item}' in {kind} of either edition"))
+        if comment.response is None:
+            warnings.append(loaded.problem(("comments", index), f"comment '{comment.id}' has no response yet"))
+    return errors, warnings
 
 
 def raise_if_any(problems: list[Problem]) -> None:

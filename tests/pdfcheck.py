@@ -44,10 +44,13 @@ def page_labels(pdf: Path) -> list[str]:
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout  # fmt: skip
     labels = []
-    for height, body in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', html, re.S):
-        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>(.*?)</word>', body)
-        # The bottom margin is 22 mm (62 pt); footnotes sit above it.
-        footer = [text for top, text in words if float(top) > float(height) - 55]
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S)
+    for width, height, body in pages:
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>(.*?)</word>', body)
+        # The number is centred in the bottom margin (22 mm, 62 pt); footnotes sit above it,
+        # the edition label to its left.
+        footer = [text for left, top, right, text in words
+                  if float(top) > float(height) - 55 and abs((float(left) + float(right)) / 2 - float(width) / 2) < 40]
         # -bbox gives glyphs in visual (left-to-right) order: letters read reversed.
         labels.append(" ".join(word[::-1] if re.search("[آ-ی]", word) else word for word in footer))
     return labels

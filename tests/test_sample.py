@@ -8,7 +8,7 @@ from conftest import SAMPLE_REF, BuiltPdf
 from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
 
 from reportgen.editions import load_edition
-from reportgen.models import SECTION_KINDS, CaseStudies, Glossary, Upstream
+from reportgen.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, SECTION_KINDS, CaseStudies, Glossary, Upstream
 from reportgen.paths import Project
 
 CITIES = ["تهران", "اصفهان", "مشهد", "شیراز", "قزوین", "بوستون", "پالرمو", "کپنهاگ"]
@@ -67,7 +67,7 @@ def test_contents_numbers_match_chapter_pages(sample_pdf: BuiltPdf, repo_project
     first_list = next(i for i, t in enumerate(pages) if normalize(t).startswith("فهرست جدولها"))
     toc = toc_page_numbers(pages, range(2, first_list))
     edition = load_edition(repo_project, SAMPLE_REF)
-    body = [s for kind, s in edition.sections.items() if kind != "introduction"]
+    body = [s for kind, s in edition.sections.items() if kind not in FRONT_MATTER_KINDS | APPENDIX_KINDS]
     for number, section in enumerate(body, start=1):
         persian = str(number).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
         title = normalize(section.title)
