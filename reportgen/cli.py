@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import jdatetime
 
 from reportgen.editions import EditionRef, find_editions, load_edition, load_stage
 from reportgen.errors import ContentError, Problem, ReportgenError
+from reportgen.freeze import check_frozen
 from reportgen.paths import Project, find_project_root
-from reportgen.persian import format_jalali_date, to_latin_digits
+from reportgen.persian import format_jalali_date, parse_jalali_date, to_latin_digits
 
 EXIT_ERROR = 1
 
@@ -91,14 +93,21 @@ def validate(context: Context, report: str | None) -> None:
     with _errors_to_exit(context.debug):
         refs = find_editions(project, report)
         problems: list[Problem] = []
+        warnings: list[Problem] = []
         for ref in refs:
             try:
-                load_edition(project, ref)
+                edition = load_edition(project, ref)
             except ContentError as error:
                 problems.extend(p for p in error.problems if p not in problems)
+                continue
+            warnings.extend(edition.warnings)
+            check_frozen(project, ref.report, edition.stage, ref.edition)
+        for warning in warnings:
+            click.echo(f"Warning: {warning}", err=True)
         if problems:
             raise ContentError(problems)
-        click.echo(f"OK: {len(refs)} edition{'s' if len(refs) != 1 else ''} valid")
+        click.echo(f"OK: {len(refs)} edition{'s' if len(refs) != 1 else ''} valid"
+                   + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""))
 
 
 @main.command()
@@ -129,6 +138,44 @@ def build(context: Context, report: str | None, stage: int | None, edition: int 
         if failures:
             click.echo(f"Error: {len(failures)} of {len(refs)} editions failed", err=True)
             sys.exit(EXIT_ERROR)
+
+
+@main.group()
+def edition() -> None:
+    """Start and publish editions of a stage."""
+
+
+@edition.command("new")
+@click.argument("report")
+@click.option("--stage", type=int, required=True, help="Stage number.")
+@click.option("--date", "date_text", help="Jalali date of the new edition, YYYY/MM/DD (default: today).")
+@pass_context
+def edition_new(context: Context, report: str, stage: int, date_text: str | None) -> None:
+    """Start the next draft edition as a copy of the latest (published) one."""
+    from reportgen.manifest import new_edition
+
+    with _errors_to_exit(context.debug):
+        try:
+            date = parse_jalali_date(date_text) if date_text else jdatetime.date.today()
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--date") from None
+        ref = new_edition(context.project(), report, stage, date)
+        click.echo(f"started {ref} in {context.project().edition_dir(ref.report, ref.stage, ref.edition)}")
+
+
+@edition.command("publish")
+@click.argument("report")
+@click.option("--stage", type=int, required=True, help="Stage number.")
+@click.option("--edition", "number", type=int, required=True, help="Edition number.")
+@pass_context
+def edition_publish(context: Context, report: str, stage: int, number: int) -> None:
+    """Validate an edition and freeze it: its content hash goes into the manifest."""
+    from reportgen.manifest import publish_edition
+
+    with _errors_to_exit(context.debug):
+        ref = EditionRef(report, stage, number)
+        publication = publish_edition(context.project(), ref)
+        click.echo(f"published {ref} (content {publication.content_hash[:12]}…, {len(publication.files)} files)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,3 +54,7 @@ class TypesetError(ReportgenError):
 
 class PublishError(ReportgenError):
     """The output could not be written."""
+
+
+class EditionError(ReportgenError):
+    """An edition operation that would alter what was published, or is out of order."""

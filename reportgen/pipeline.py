@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.editions import EditionRef, load_edition
+from reportgen.freeze import check_frozen
 from reportgen.models import Edition
 from reportgen.paths import Project
 from reportgen.publish import write_atomic
@@ -48,6 +49,7 @@ def build_edition(project: Project, ref: EditionRef, output_dir: Path | None = N
     """Build one edition's PDF into ``output_dir`` (default: the project's output)."""
     started = time.perf_counter()
     edition = load_edition(project, ref)
+    check_frozen(project, ref.report, edition.stage, ref.edition)
     result = typeset_edition(project, edition)
     path = (output_dir or project.output) / ref.pdf_name
     write_atomic(path, result.pdf)

@@ -1,0 +1,78 @@
+"""Fingerprints of an edition's content, so that a published edition stays as published.
+
+An edition's inputs are every file in its folder, the report's ``report.yaml``,
+and the part of the stage manifest it prints (the stage title and the entries
+up to this edition, without the publication record itself). Each input is
+hashed; the content hash is the hash of that list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from reportgen.errors import EditionError
+from reportgen.models import Publication, Stage
+from reportgen.paths import Project
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_fingerprint(stage: Stage, edition: int) -> bytes:
+    """The manifest as far as edition ``edition`` prints it, in a canonical form."""
+    entries = [
+        {"number": e.number, "date": e.date.isoformat(), "summary": e.summary}
+        for e in stage.editions
+        if e.number <= edition
+    ]
+    return json.dumps({"title": stage.title, "editions": entries}, ensure_ascii=False, sort_keys=True).encode()
+
+
+def edition_inputs(project: Project, report: str, stage: Stage, edition: int) -> dict[str, bytes]:
+    """Every input of one edition, keyed by its path relative to the report folder."""
+    report_dir = project.report_dir(report)
+    edition_dir = project.edition_dir(report, stage.number, edition)
+    inputs = {"report.yaml": (report_dir / "report.yaml").read_bytes()}
+    for path in sorted(p for p in edition_dir.rglob("*") if p.is_file()):
+        inputs[path.relative_to(report_dir).as_posix()] = path.read_bytes()
+    inputs[f"stage-{stage.number}/stage.yaml"] = manifest_fingerprint(stage, edition)
+    return inputs
+
+
+def fingerprint(inputs: dict[str, bytes]) -> Publication:
+    files = {name: _sha256(data) for name, data in sorted(inputs.items())}
+    listing = "".join(f"{digest}  {name}\n" for name, digest in files.items())
+    return Publication(content_hash=_sha256(listing.encode()), files=files)
+
+
+def changed_files(recorded: Publication, current: Publication) -> list[str]:
+    """Inputs that differ from what was published, each with how."""
+    changes: list[str] = []
+    for name in sorted(set(recorded.files) | set(current.files)):
+        if name not in current.files:
+            changes.append(f"{name} (removed)")
+        elif name not in recorded.files:
+            changes.append(f"{name} (added)")
+        elif recorded.files[name] != current.files[name]:
+            changes.append(f"{name} (changed)")
+    return changes
+
+
+def check_frozen(project: Project, report: str, stage: Stage, edition: int) -> None:
+    """Raise ``EditionError`` if a published edition's content no longer matches its record."""
+    entry = next(e for e in stage.editions if e.number == edition)
+    if entry.published is None:
+        return
+    current = fingerprint(edition_inputs(project, report, stage, edition))
+    if current.content_hash == entry.published.content_hash:
+        return
+    changes = changed_files(entry.published, current)
+    folder = Path(project.report_dir(report))
+    raise EditionError(
+        f"edition {edition} of stage {stage.number} in '{report}' was published and its content has changed "
+        f"since (in {folder}):\n  " + "\n  ".join(changes)
+        + "\nPublished content is frozen: undo the change, or start a new edition with 'reportgen edition new'."
+    )
