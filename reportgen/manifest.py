@@ -7,9 +7,9 @@ comments and layout survive, and written atomically.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, REPO
 
 from reportgen.cli import main
 from reportgen.paths import Project
+
+from conftest import DATA, REPO
 
 
 def run(project: Project, *args: str) -> click.testing.Result:

@@ -8,14 +8,15 @@ import jdatetime
 import pytest
 from click.testing import CliRunner
 
-from conftest import BuiltPdf
-from pdfcheck import normalize
 from reportgen.cli import main
 from reportgen.editions import EditionRef, find_editions, load_edition
 from reportgen.errors import ContentError, EditionError
 from reportgen.manifest import new_edition, publish_edition
 from reportgen.paths import Project
 from reportgen.pipeline import build_edition
+
+from conftest import BuiltPdf
+from pdfcheck import normalize
 
 FIRST = EditionRef("mini-city", 1, 1)
 SECOND = EditionRef("mini-city", 1, 2)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from conftest import SAMPLE_REF, BuiltPdf
-from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
-
 from reportgen.editions import load_edition
 from reportgen.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, SECTION_KINDS, CaseStudies, Glossary, Upstream
 from reportgen.paths import Project
+
+from conftest import SAMPLE_REF, BuiltPdf
+from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
 
 CITIES = ["تهران", "اصفهان", "مشهد", "شیراز", "قزوین", "بوستون", "پالرمو", "کپنهاگ"]
 

@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import MINI_REF, BuiltPdf
-from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
 from pypdf import PdfReader
 
 from reportgen.editions import load_edition
@@ -15,6 +13,9 @@ from reportgen.errors import TypesetError
 from reportgen.paths import Project
 from reportgen.pipeline import typeset_edition
 from reportgen.typeset import RefusedResource, resolve_confined, typeset_pdf
+
+from conftest import MINI_REF, BuiltPdf
+from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
 
 CHAPTERS = ["رویکردها و مدل‌ها", "تعاریف", "تجارب شهرها", "اسناد فرادست", "نقشهٔ راه", "آموزش",
             "تدارک محیط", "مأموریت‌ها و ارزش‌ها"]  # fmt: skip
