@@ -10,6 +10,7 @@ The loader is deliberately strict and dumb:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -31,6 +32,19 @@ PathKey = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_ITEMS = 5000
+"""Longest list a content file may hold: a report table of more rows is a mistake."""
+
+# Invisible characters that reorder or hide text. ZWNJ (U+200C) and ZWJ (U+200D)
+# are part of Persian words and allowed; reportgen adds its own isolation.
+INVISIBLE_CONTROLS = {
+    **{chr(c): "bidi embedding/override" for c in range(0x202A, 0x202F)},
+    **{chr(c): "bidi isolate" for c in range(0x2066, 0x206A)},
+    "\u200e": "left-to-right mark", "\u200f": "right-to-left mark", "\u061c": "Arabic letter mark",
+    "\u200b": "zero-width space", "\u2060": "word joiner", "\ufeff": "zero-width no-break space",
+    "\u00ad": "soft hyphen",
+}
+_INVISIBLE = re.compile("[" + "".join(INVISIBLE_CONTROLS) + "]")
 _PLAIN_TAGS = {BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG,
                BaseResolver.DEFAULT_MAPPING_TAG}  # fmt: skip
 
@@ -93,6 +107,25 @@ def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _checked_text(node: ScalarNode, where: PathKey, path: Path) -> str:
+    """The scalar's text, refusing invisible controls that would reorder or hide it."""
+    text = str(node.value)
+    match = _INVISIBLE.search(text)
+    if match:
+        character = match.group()
+        line, column_or_none = _mark(node)
+        column: int | None = column_or_none
+        before = text[: match.start()]
+        if node.style is None and "\n" not in before:
+            column = column_or_none + match.start()  # a plain one-line scalar: the character itself
+        elif node.style == "|":
+            line, column = line + 1 + before.count("\n"), None  # a literal block: its line
+        name = INVISIBLE_CONTROLS[character]
+        raise ContentError([Problem(path, line, column, format_path(where),
+                                    f"invisible control character U+{ord(character):04X} ({name}); remove it")])
+    return text
+
+
 def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], path: Path) -> Data:
     if len(where) > MAX_DEPTH:
         raise ContentError([Problem(path, *_mark(node), format_path(where),
@@ -102,8 +135,11 @@ def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], 
                                     f"explicit YAML tag '{node.tag}' is not allowed")])
     marks.setdefault(where, _mark(node))
     if isinstance(node, ScalarNode):
-        return str(node.value)
+        return _checked_text(node, where, path)
     if isinstance(node, SequenceNode):
+        if len(node.value) > MAX_ITEMS:
+            raise ContentError([Problem(path, *_mark(node), format_path(where),
+                                        f"list has {len(node.value)} items; at most {MAX_ITEMS} are allowed")])
         return [_to_data(item, (*where, i), marks, path) for i, item in enumerate(node.value)]
     assert isinstance(node, MappingNode)
     result: dict[str, Data] = {}
