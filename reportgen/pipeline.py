@@ -34,7 +34,11 @@ def render_html(project: Project, edition: Edition) -> str:
     return render_edition(edition, project.templates)
 
 
-def typeset_edition(project: Project, edition: Edition) -> TypesetResult:
+TIME_LIMIT_SECONDS = 600.0
+"""A stage report lays out in seconds; ten minutes means something is wrong."""
+
+
+def typeset_edition(project: Project, edition: Edition, time_limit: float = TIME_LIMIT_SECONDS) -> TypesetResult:
     """The edition as PDF bytes (nothing written)."""
     return typeset_pdf(
         render_html(project, edition),
@@ -42,6 +46,7 @@ def typeset_edition(project: Project, edition: Edition) -> TypesetResult:
         base_dir=project.templates,
         allowed_roots=project.readable_roots,
         source_date_epoch=source_date_epoch(edition),
+        time_limit=time_limit,
     )
 
 

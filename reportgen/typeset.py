@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,6 +102,29 @@ def _collect_warnings() -> Iterator[_WarningCollector]:
         logger.removeHandler(collector)
 
 
+class _TimeLimit(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Stop a runaway layout: raise after ``seconds`` (main thread only, where signals work)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @contextmanager
 def _source_date_epoch(epoch: int | None) -> Iterator[None]:
     """fontTools reads SOURCE_DATE_EPOCH when it stamps subset fonts."""
@@ -122,6 +147,7 @@ def typeset_pdf(
     base_dir: Path,
     allowed_roots: Sequence[Path],
     source_date_epoch: int | None = None,
+    time_limit: float | None = None,
 ) -> TypesetResult:
     """Typeset ``html`` with ``stylesheets`` into PDF bytes."""
     fetcher = ConfinedFetcher(allowed_roots)
@@ -129,7 +155,7 @@ def typeset_pdf(
     # by the stylesheets and the render.
     font_config = FontConfiguration()
     counter_style = CounterStyle()
-    with _collect_warnings() as warnings, _source_date_epoch(source_date_epoch):
+    with _collect_warnings() as warnings, _source_date_epoch(source_date_epoch), _time_limit(time_limit):
         try:
             styles = [
                 CSS(filename=str(path), font_config=font_config, counter_style=counter_style,
@@ -143,6 +169,10 @@ def typeset_pdf(
             pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False)
         except RefusedResource as error:
             raise TypesetError(str(error)) from None
+        except _TimeLimit:
+            raise TypesetError(f"typesetting took longer than {time_limit:g} s and was stopped") from None
+        except MemoryError:
+            raise TypesetError("typesetting ran out of memory") from None
         except (OSError, ValueError) as error:
             raise TypesetError(f"WeasyPrint failed: {error}") from error
     if warnings.messages:
