@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import jdatetime
+from rich.progress import TaskID
 
 from reportgen.editions import EditionRef, find_editions, load_edition, load_stage
 from reportgen.errors import ContentError, Problem, ReportgenError
 from reportgen.freeze import check_frozen
 from reportgen.paths import Project, find_project_root
 from reportgen.persian import format_jalali_date, parse_jalali_date, to_latin_digits
+from reportgen.publish import write_atomic
+from reportgen.release import Event
 
 EXIT_ERROR = 1
 
@@ -138,6 +142,139 @@ def build(context: Context, report: str | None, stage: int | None, edition: int 
         if failures:
             click.echo(f"Error: {len(failures)} of {len(refs)} editions failed", err=True)
             sys.exit(EXIT_ERROR)
+
+
+EXIT_DIFF_TROUBLE = 2
+
+
+@main.command("diff")
+@click.argument("report")
+@click.option("--stage", type=int, required=True, help="Stage number.")
+@click.option("--from", "base", type=int, required=True, help="The older edition.")
+@click.option("--to", "target", type=int, required=True, help="The newer edition.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html", "pdf"]), default="text",
+              show_default=True, help="text for people, json for tools, html for a browser, pdf for a redline edition.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE (required for pdf; default: standard output).")
+@click.option("--bidi", type=click.Choice(["auto", "visual", "logical"]), default="auto", show_default=True,
+              help="visual: reshape and reorder Persian for terminals without bidi; auto: visual on a terminal.")
+@click.option("--colour/--no-colour", "colour", default=None, help="Colour text output (default: on a terminal).")
+@pass_context
+def diff_command(context: Context, report: str, stage: int, base: int, target: int, output_format: str,
+                 output: Path | None, bidi: str, colour: bool | None) -> None:  # fmt: skip
+    """Compare two editions item by item: exit 0 if identical, 1 if they differ, 2 on trouble.
+
+    Items are matched by id; an item whose id changed shows as removed and added.
+    """
+    from reportgen.diff import diff_editions
+    from reportgen.diff_format import to_html, to_json, to_text
+
+    project = context.project()
+    try:
+        old = load_edition(project, EditionRef(report, stage, base))
+        new = load_edition(project, EditionRef(report, stage, target))
+        difference = diff_editions(old, new)
+        if output_format == "pdf":
+            from reportgen.pipeline import build_redline
+
+            if output is None:
+                raise click.UsageError("--format pdf needs -o FILE")
+            _, pages = build_redline(project, old_ref := EditionRef(report, stage, base),
+                                     EditionRef(report, stage, target), output)  # fmt: skip
+            click.echo(f"redline {old_ref} -> edition {target}: {output} ({pages} pages)", err=True)
+        else:
+            terminal = output is None and sys.stdout.isatty()
+            if output_format == "json":
+                text = to_json(difference)
+            elif output_format == "html":
+                text = to_html(difference)
+            else:
+                mode = ("visual" if terminal else "logical") if bidi == "auto" else bidi
+                text = to_text(difference, bidi=mode, colour=terminal if colour is None else colour)  # type: ignore[arg-type]
+            if output is None:
+                click.echo(text, nl=not text.endswith("\n"))
+            else:
+                write_atomic(output, text.encode("utf-8"))
+    except ReportgenError as error:
+        if context.debug:
+            traceback.print_exc()
+        click.echo(_format_error(error), err=True)
+        sys.exit(EXIT_DIFF_TROUBLE)
+    sys.exit(0 if difference.is_empty else 1)
+
+
+@main.command("release")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
+              show_default=True, help="Release folder.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option("--verify", "verify_folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Rebuild every artifact listed in FOLDER's manifest and check the bytes match.")
+@click.option("--quiet", is_flag=True, help="Print only errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress.")
+@pass_context
+def release_command(context: Context, output: Path, jobs: int | None, verify_folder: Path | None,
+                    quiet: bool, as_json: bool) -> None:  # fmt: skip
+    """Build every edition and redline with manifest.json and SHA256SUMS; rebuild only what changed."""
+    import json
+    import tempfile
+
+    from reportgen.release import manifest_as_dict, release, verify
+
+    project = context.project()
+    with _errors_to_exit(context.debug):
+        if verify_folder is not None:
+            with tempfile.TemporaryDirectory() as scratch:
+                mismatches = verify(project, verify_folder, Path(scratch))
+            for mismatch in mismatches:
+                click.echo(f"MISMATCH {mismatch.file}: {mismatch.reason}", err=True)
+            if mismatches:
+                click.echo(f"Error: {len(mismatches)} artifact(s) do not verify", err=True)
+                sys.exit(EXIT_ERROR)
+            if not quiet:
+                click.echo(f"verified {verify_folder}")
+            return
+        with _progress(quiet or as_json) as on_event:
+            result = release(project, output if output.is_absolute() else context.root / output,
+                             jobs=jobs, on_event=on_event)  # fmt: skip
+        if as_json:
+            click.echo(json.dumps(manifest_as_dict(result), ensure_ascii=False, indent=2))
+        elif not quiet:
+            click.echo(f"release: {len(result.built)} built, {len(result.skipped)} unchanged, "
+                       f"{len(result.failed)} failed -> {result.manifest}")  # fmt: skip
+        for name, message in result.failed.items():
+            click.echo(f"FAILED {name}\n{message}", err=True)
+        if not result.ok:
+            click.echo(f"Error: {len(result.failed)} artifact(s) failed; the manifest does not list them", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@contextmanager
+def _progress(silent: bool) -> Iterator[Callable[[Event], None]]:
+    """Progress for a release: rich bars on a terminal, one plain line per event in CI."""
+    if silent:
+        yield lambda event: None
+        return
+    interactive = sys.stdout.isatty() and os.environ.get("CI", "").lower() not in ("true", "1")
+    if not interactive:
+        def plain(event: Event) -> None:
+            timing = f" ({event.seconds:.1f} s)" if event.kind == "built" else ""
+            click.echo(f"{event.kind:8} {event.artifact}{timing}")
+
+        yield plain
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def show(event: Event) -> None:
+            if event.artifact not in tasks:
+                tasks[event.artifact] = progress.add_task(event.artifact, total=1)
+            task = tasks[event.artifact]
+            if event.kind != "started":
+                progress.update(task, completed=1, description=f"{event.artifact} [{event.kind}]")
+
+        yield show
 
 
 @main.group()

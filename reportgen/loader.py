@@ -42,9 +42,12 @@ INVISIBLE_CONTROLS = {
     **{chr(c): "bidi isolate" for c in range(0x2066, 0x206A)},
     "\u200e": "left-to-right mark", "\u200f": "right-to-left mark", "\u061c": "Arabic letter mark",
     "\u200b": "zero-width space", "\u2060": "word joiner", "\ufeff": "zero-width no-break space",
-    "\u00ad": "soft hyphen",
+    "\u00ad": "soft hyphen", "\u2028": "line separator", "\u2029": "paragraph separator",
+    **{chr(c): "control character" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))},
 }
-_INVISIBLE = re.compile("[" + "".join(INVISIBLE_CONTROLS) + "]")
+# Surrogates cannot be encoded at all (YAML escapes such as "\\ud800" produce them);
+# private-use characters have no glyph, and reportgen uses some as internal marks.
+_INVISIBLE = re.compile("[" + re.escape("".join(INVISIBLE_CONTROLS)) + "\ud800-\udfff\ue000-\uf8ff]")
 _PLAIN_TAGS = {BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG,
                BaseResolver.DEFAULT_MAPPING_TAG}  # fmt: skip
 
@@ -120,7 +123,8 @@ def _checked_text(node: ScalarNode, where: PathKey, path: Path) -> str:
             column = column_or_none + match.start()  # a plain one-line scalar: the character itself
         elif node.style == "|":
             line, column = line + 1 + before.count("\n"), None  # a literal block: its line
-        name = INVISIBLE_CONTROLS[character]
+        fallback = "private-use character" if character >= "\ue000" else "lone surrogate"
+        name = INVISIBLE_CONTROLS.get(character) or fallback
         raise ContentError([Problem(path, line, column, format_path(where),
                                     f"invisible control character U+{ord(character):04X} ({name}); remove it")])
     return text
@@ -131,8 +135,8 @@ def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], 
         raise ContentError([Problem(path, *_mark(node), format_path(where),
                                     f"nesting deeper than {MAX_DEPTH} levels")])
     if node.tag not in _PLAIN_TAGS:
-        raise ContentError([Problem(path, *_mark(node), format_path(where),
-                                    f"explicit YAML tag '{node.tag}' is not allowed")])
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise ContentError([Problem(path, *_mark(node), format_path(where), f"YAML tag '{tag}' is not allowed")])
     marks.setdefault(where, _mark(node))
     if isinstance(node, ScalarNode):
         return _checked_text(node, where, path)
@@ -143,7 +147,7 @@ def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], 
         return [_to_data(item, (*where, i), marks, path) for i, item in enumerate(node.value)]
     assert isinstance(node, MappingNode)
     result: dict[str, Data] = {}
-    key_lines: dict[str, int] = {}
+    key_marks: dict[str, tuple[int, int]] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode) or key_node.tag not in _PLAIN_TAGS:
             raise ContentError([Problem(path, *_mark(key_node), format_path(where),
@@ -151,9 +155,10 @@ def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], 
         key = str(key_node.value)
         line, column = _mark(key_node)
         if key in result:
+            first_line, first_column = key_marks[key]
             raise ContentError([Problem(path, line, column, format_path((*where, key)),
-                                        f"duplicate key '{key}' (first on line {key_lines[key]})")])
-        key_lines[key] = line
+                                        f"duplicate key '{key}' (first at line {first_line}, column {first_column})")])
+        key_marks[key] = (line, column)
         # A key's own position is where a reader looks for "unknown field" and the like.
         marks[(*where, key)] = (line, column)
         result[key] = _to_data(value_node, (*where, key), marks, path)
@@ -174,6 +179,11 @@ def parse_yaml(text: str, path: Path) -> LoadedFile:
             message = "tab character: indent with spaces"
         if "expected a single document" in (error.context or ""):
             message = "only one YAML document per file (remove the '---' separator)"
+        elif message == "mapping values are not allowed here":
+            message = "unexpected ': ' (quote a value that contains ': ', or check this line's indentation)"
+        elif error.context and error.context_mark and error.context_mark is not mark:
+            start = error.context_mark
+            message += f" ({error.context} that starts at line {start.line + 1}, column {start.column + 1})"
         raise ContentError([Problem(path, line, column, "", message)]) from None
     except RecursionError:
         raise ContentError([Problem(path, None, None, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
@@ -196,8 +206,9 @@ def _decode(raw: bytes, path: Path) -> str:
     except UnicodeDecodeError as error:
         before = raw[: error.start]
         line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
-        raise ContentError([Problem(path, line, column, "", "file is not valid UTF-8")]) from None
+        line_start = before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")
+        message = "file is not valid UTF-8 (was it saved as Windows-1256? save it as UTF-8)"
+        raise ContentError([Problem(path, line, len(line_start) + 1, "", message)]) from None
 
 
 def load_yaml(path: Path) -> LoadedFile:

@@ -129,15 +129,24 @@ def render_markdown(text: str, *, inline: bool = False) -> str:
     return _renderer(parser).render(body, parser.options, env)
 
 
+@cache
+def _link_finder() -> MarkdownIt:
+    # The same grammar with every link accepted, so that refused ones can be named.
+    finder = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
+    finder.validateLink = lambda url: True  # type: ignore[method-assign]
+    return finder
+
+
 def find_unsafe_links(text: str) -> list[str]:
-    """Link targets in ``text`` whose scheme is not allowed."""
+    """Link targets in ``text`` (inline, reference and autolinks) whose scheme is not allowed."""
     found: list[str] = []
-    pattern = re.compile(r"\]\(\s*<?([^)\s>]+)")
-    for target in pattern.findall(text):
-        if not _validate_link(target):
-            found.append(target)
-    autolinks = re.findall(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>", text)
-    found.extend(link for link in autolinks if not _validate_link(link))
+    pending = list(_link_finder().parse(text, {}))
+    while pending:
+        token = pending.pop(0)
+        pending[:0] = token.children or []
+        href = token.attrGet("href") if token.type == "link_open" else None
+        if isinstance(href, str) and not _validate_link(href):
+            found.append(href)
     return found
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
-from typing import Annotated, Protocol, TypeVar
+from functools import cache
+from typing import Annotated, Protocol, TypeVar, get_args
 
 import jdatetime
 from pydantic import (
@@ -48,10 +49,16 @@ def _check_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_check_text)]
+class _Prose:
+    """Marks the text types a reader reads (as opposed to ids, enums and references)."""
+
+
+PROSE = _Prose()
+
+Text = Annotated[str, AfterValidator(_check_text), PROSE]
 """A single line or short passage of plain text (no Markdown)."""
 
-RichText = Annotated[str, AfterValidator(_check_text), AfterValidator(check_markdown)]
+RichText = Annotated[str, AfterValidator(_check_text), AfterValidator(check_markdown), PROSE]
 """A passage in the safe Markdown subset."""
 
 JalaliDate = Annotated[jdatetime.date, PlainValidator(parse_jalali_date)]
@@ -531,6 +538,21 @@ ITEM_NAME_FIELDS = ("title", "name", "term", "city", "theme", "actor_group", "se
 """Fields that name an item for a reader, in order of preference."""
 
 
+def _has_prose(annotation: object) -> bool:
+    if PROSE in getattr(annotation, "__metadata__", ()):
+        return True
+    return any(_has_prose(argument) for argument in get_args(annotation))
+
+
+@cache
+def prose_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields of ``model`` that hold prose (``Text``, ``RichText`` or lists of them)."""
+    return frozenset(
+        name for name, info in model.model_fields.items()
+        if PROSE in info.metadata or _has_prose(info.annotation)
+    )  # fmt: skip
+
+
 def iter_items(value: object) -> Iterator[Item]:
     """Every item anywhere inside ``value`` (a section or part of one), in order."""
     if isinstance(value, Item):
@@ -543,9 +565,14 @@ def iter_items(value: object) -> Iterator[Item]:
             yield from iter_items(element)
 
 
-def item_name(item: Item) -> str:
-    """What a reader calls an item: its title, name, term … or else its id."""
-    return next((str(getattr(item, field)) for field in ITEM_NAME_FIELDS if hasattr(item, field)), item.id)
+def item_name(item: Item, length: int = 60) -> str:
+    """What a reader calls an item: its title, name, term … else the start of its text, else its id."""
+    named = next((str(getattr(item, field)) for field in ITEM_NAME_FIELDS if hasattr(item, field)), None)
+    if named:
+        return named
+    prose = [str(getattr(item, field)) for field in sorted(prose_fields(type(item)))]
+    text = " ".join(prose[0].split()) if prose else item.id
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 class Edition(Model):

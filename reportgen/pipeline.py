@@ -12,6 +12,8 @@ from reportgen.freeze import check_frozen
 from reportgen.models import Edition
 from reportgen.paths import Project
 from reportgen.publish import write_atomic
+from reportgen.redline import build_redline as mark_changes
+from reportgen.redline import finish_html
 from reportgen.templating import render_edition
 from reportgen.typeset import TypesetResult, typeset_pdf
 
@@ -48,6 +50,23 @@ def typeset_edition(project: Project, edition: Edition, time_limit: float = TIME
         source_date_epoch=source_date_epoch(edition),
         time_limit=time_limit,
     )
+
+
+def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Path) -> tuple[Path, int]:
+    """Typeset edition ``ref`` with its changes since ``base`` marked, into ``path``."""
+    old, new = load_edition(project, base), load_edition(project, ref)
+    marked, redline = mark_changes(old, new)
+    html = finish_html(render_edition(marked, project.templates, redline))
+    result = typeset_pdf(
+        html,
+        stylesheets=project.stylesheets,
+        base_dir=project.templates,
+        allowed_roots=project.readable_roots,
+        source_date_epoch=source_date_epoch(new),
+        time_limit=TIME_LIMIT_SECONDS,
+    )
+    write_atomic(path, result.pdf)
+    return path, result.pages
 
 
 def build_edition(project: Project, ref: EditionRef, output_dir: Path | None = None) -> BuildResult:

@@ -8,9 +8,10 @@ is rendered last, from that outline, so numbers agree everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import jinja2
 from markupsafe import Markup
@@ -66,6 +67,8 @@ class Outline:
 
     headings: list[Heading] = field(default_factory=list)
     captions: list[Caption] = field(default_factory=list)
+    items: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(section kind, item id) → anchor of the item's first element."""
     _counters: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     _chapter_captions: dict[str, int] = field(default_factory=dict)
     _part: str = BODY
@@ -115,6 +118,18 @@ class Outline:
         label = to_persian_digits(f"{prefix}{count}")
         self.captions.append(Caption(kind, label, title, anchor))
         return label
+
+    def item(self, section: str, item_id: str) -> str:
+        """An anchor for an item's first element in a section ('' when it already has one)."""
+        key = (section, item_id)
+        if key in self.items:
+            return ""
+        anchor = f"item-{section}-{item_id}"
+        while anchor in self._anchors:
+            anchor += "-"
+        self._claim(anchor)
+        self.items[key] = anchor
+        return anchor
 
     def of_kind(self, kind: str) -> list[Caption]:
         return [caption for caption in self.captions if caption.kind == kind]
@@ -168,16 +183,25 @@ def _render(environment: jinja2.Environment, name: str, **context: object) -> st
         raise TemplateError(f"template {name}: {where}{error}") from error
 
 
-def render_edition(edition: Edition, templates: Path) -> str:
-    """Render one edition to a complete HTML document."""
+class ChangeMarks(Protocol):
+    """What a redline adds to a render (see ``redline.py``)."""
+
+    def item_class(self, section: str, item_id: str) -> str:
+        """CSS class for an item's element: '' when it did not change."""
+        ...
+
+
+def render_edition(edition: Edition, templates: Path, redline: ChangeMarks | None = None) -> str:
+    """Render one edition to a complete HTML document (with change marks for a redline)."""
     environment = make_environment(templates)
+    change_class = redline.item_class if redline else (lambda section, item_id: "")
     outline = Outline()
     front: list[Markup] = []
     body: list[Markup] = []
     for kind, section in edition.sections.items():
         part = FRONT if kind in FRONT_MATTER_KINDS else APPENDIX if kind in APPENDIX_KINDS else BODY
         outline.start_chapter(part)
-        html = _render_section(environment, kind, section, outline, edition)
+        html = _render_section(environment, kind, section, outline, edition, change_class)
         (front if part == FRONT else body).append(Markup(html))
     return _render(
         environment,
@@ -189,6 +213,7 @@ def render_edition(edition: Edition, templates: Path) -> str:
         outline=outline,
         front_chapters=front,
         body_chapters=body,
+        redline=redline,
     )
 
 
@@ -209,6 +234,7 @@ def _render_section(
     section: Section,
     outline: Outline,
     edition: Edition,
+    change_class: Callable[[str, str], str],
 ) -> str:
     return _render(
         environment,
@@ -218,4 +244,5 @@ def _render_section(
         outline=outline,
         edition=edition,
         reference_label=lambda reference: reference_label(edition, reference),
+        change_class=change_class,
     )

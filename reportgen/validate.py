@@ -6,6 +6,7 @@ it concerns, through the marks the loader kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,15 +31,31 @@ M = TypeVar("M", bound=BaseModel)
 _MESSAGES = {
     "missing": "required field is missing",
     "extra_forbidden": "unknown field",
+    "tuple_type": "must be a list (lines starting with '- ', or [a, b])",
+    "list_type": "must be a list (lines starting with '- ', or [a, b])",
+    "dict_type": "must be a mapping of fields ('name: value' lines)",
+    "model_type": "must be a mapping of fields ('name: value' lines)",
+    "model_attributes_type": "must be a mapping of fields ('name: value' lines)",
+    "int_parsing": "must be a whole number, e.g. 1402",
+    "int_type": "must be a whole number, e.g. 1402",
+    "string_type": "must be text",
 }
+_ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 
 
 def _message(error: dict[str, object]) -> str:
     kind = str(error["type"])
     if kind in _MESSAGES:
         return _MESSAGES[kind]
+    context = error.get("ctx")
+    if kind == "string_pattern_mismatch" and isinstance(context, dict) and context.get("pattern") == _ID_PATTERN:
+        return "must be lower-case ASCII letters, digits and '-' (e.g. balanced-scorecard)"
+    if kind == "enum" and isinstance(context, dict):
+        return f"must be one of {context['expected']}"
+    if kind in ("greater_than_equal", "less_than_equal") and isinstance(context, dict):
+        bound = context.get("ge", context.get("le"))
+        return f"must be {'at least' if kind == 'greater_than_equal' else 'at most'} {bound}"
     if kind == "value_error":
-        context = error.get("ctx")
         if isinstance(context, dict) and "error" in context:
             return str(context["error"])
     return str(error["msg"])
@@ -96,7 +113,10 @@ def load_model(path: Path, model: type[M], problems: list[Problem]) -> tuple[M |
 
 
 def _check_references(
-    sections: dict[str, Section], files: dict[str, LoadedFile], problems: list[Problem]
+    sections: dict[str, Section],
+    files: dict[str, LoadedFile],
+    present: Callable[[str], bool],
+    problems: list[Problem],
 ) -> None:
     """Items that name other items by id: check each name exists.
 
@@ -105,7 +125,7 @@ def _check_references(
     """
     roadmap = sections.get("roadmap")
     stage_ids = {stage.id for stage in roadmap.stages} if isinstance(roadmap, Roadmap) else set()
-    check_stages = not ("roadmap" in files and roadmap is None)
+    check_stages = not (present("roadmap") and roadmap is None)
     training = sections.get("training")
     if isinstance(training, Training) and check_stages:
         for index, workshop in enumerate(training.workshops):
@@ -163,7 +183,7 @@ def load_sections(
         problems.append(Problem(path, None, None, "", "use the .yaml extension"))
     if not files and not problems:
         problems.append(Problem(edition_dir, None, None, "", "edition folder has no section files"))
-    _check_references(found, files, problems)
+    _check_references(found, files, lambda kind: (edition_dir / f"{kind}.yaml").is_file(), problems)
     return {kind: found[kind] for kind in SECTION_KINDS if kind in found}, files
 
 

@@ -80,7 +80,7 @@ def test_failed_build_keeps_the_previous_pdf(cli_project: Project) -> None:
                        encoding="utf-8")  # fmt: skip
     result = run(cli_project, "build")
     assert result.exit_code == 1
-    assert f"{roadmap}:17:5: stages[1].start_month: Input should be a valid integer" in result.output
+    assert f"{roadmap}:17:5: stages[1].start_month: must be a whole number, e.g. 1402" in result.output
     assert pdf.read_bytes() == before
     assert sorted(p.name for p in cli_project.output.iterdir()) == [pdf.name]
 

@@ -39,13 +39,11 @@ def test_every_problem_is_reported_at_once(mini_project: Project, edit_yaml: Edi
     edit_yaml("roadmap.yaml", "duration_months: 4", "duration_months: 0")
     assert problems(mini_project) == [
         "mini-city/stage-1/edition-1/case-studies.yaml:15:9: cases[0].lessons[1].category: "
-        "Input should be 'methodology', 'visioning', 'operationalisation', 'budget', 'monitoring' or 'other'",
+        "must be one of 'methodology', 'visioning', 'operationalisation', 'budget', 'monitoring' or 'other'",
         "mini-city/stage-1/edition-1/glossary.yaml:6:5: terms[0].colour: unknown field",
         "mini-city/stage-1/edition-1/glossary.yaml:8:5: terms[1].term: required field is missing",
-        "mini-city/stage-1/edition-1/roadmap.yaml:18:5: stages[1].duration_months: "
-        "Input should be greater than or equal to 1",
-        "mini-city/stage-1/edition-1/upstream.yaml:8:5: documents[0].year: "
-        "Input should be a valid integer, unable to parse string as an integer",
+        "mini-city/stage-1/edition-1/roadmap.yaml:18:5: stages[1].duration_months: must be at least 1",
+        "mini-city/stage-1/edition-1/upstream.yaml:8:5: documents[0].year: must be a whole number, e.g. 1402",
     ]
 
 
