@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: pdf test lint setup clean
+.PHONY: pdf test lint release verify bench setup clean
 
 ## Build every edition of the bundled sample into dist/ (sets everything up first).
 pdf: $(INSTALLED)
@@ -12,6 +12,14 @@ pdf: $(INSTALLED)
 ## Run the whole test suite (sets everything up first).
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+## Build every edition and redline into dist/ with manifest.json and SHA256SUMS (incremental).
+release: $(INSTALLED)
+	$(BIN)/reportgen release -o dist
+
+## Rebuild everything listed in dist/manifest.json and check the bytes match.
+verify: $(INSTALLED)
+	$(BIN)/reportgen release --verify dist
 
 ## Static checks: ruff and mypy.
 lint: $(INSTALLED)

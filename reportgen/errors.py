@@ -39,6 +39,10 @@ class ContentError(ReportgenError):
         )
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[list[Problem]]]:
+        # Rebuilt from its problems when it crosses a process boundary (release workers).
+        return (ContentError, (self.problems,))
+
 
 class NotFoundError(ReportgenError):
     """A report, stage or edition that does not exist."""

@@ -35,6 +35,41 @@ from reportgen.paths import Project
 from reportgen.publish import write_atomic
 
 SCHEMA = "reportgen-release/1"
+
+# manifest.json, documented as a JSON Schema (tests validate every release against it).
+MANIFEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["schema", "artifacts"],
+    "properties": {
+        "schema": {"const": SCHEMA},
+        "artifacts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["file", "kind", "report", "stage", "edition", "base_edition", "date_jalali", "date_iso",
+                             "pages", "size", "sha256", "content_hash", "inputs_key", "tools"],
+                "properties": {
+                    "file": {"type": "string", "description": "file name in the release folder"},
+                    "kind": {"enum": ["edition", "redline"]},
+                    "report": {"type": "string"},
+                    "stage": {"type": "integer"},
+                    "edition": {"type": "integer", "description": "the edition typeset (redline: the newer)"},
+                    "base_edition": {"type": ["integer", "null"], "description": "redline: the older edition"},
+                    "date_jalali": {"type": "string", "pattern": "^[0-9]{4}/[0-9]{2}/[0-9]{2}$"},
+                    "date_iso": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                    "pages": {"type": "integer"},
+                    "size": {"type": "integer", "description": "bytes"},
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "content_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                                     "description": "hash of the edition's inputs (see freeze.py)"},
+                    "inputs_key": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                                   "description": "hash of everything that shapes the bytes"},
+                    "tools": {"type": "object", "required": ["reportgen", "weasyprint", "pango", "fonts"]},
+                },
+            },
+        },
+    },
+}
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 
