@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from reportgen.editions import load_edition
+import pytest
+
+from reportgen.editions import EditionRef, load_edition
 from reportgen.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, SECTION_KINDS, CaseStudies, Glossary, Upstream
 from reportgen.paths import Project
 
-from conftest import SAMPLE_REF, BuiltPdf
+from conftest import REPO, SAMPLE_REF, BuiltPdf, make_project
 from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
 
 CITIES = ["تهران", "اصفهان", "مشهد", "شیراز", "قزوین", "بوستون", "پالرمو", "کپنهاگ"]
@@ -82,3 +85,30 @@ def test_outline(sample_pdf: BuiltPdf) -> None:
     titles = [normalize(t) for t in outline_titles(sample_pdf.path)]
     assert "فهرست مطالب" in titles
     assert sum(1 for t in titles if normalize("تجربهٔ شهر") in t) == len(CITIES)
+
+
+def test_sample_editions_are_published_and_frozen(repo_project: Project, tmp_path: Path) -> None:
+    import shutil
+
+    from reportgen.errors import EditionError
+    from reportgen.pipeline import build_edition
+
+    for ref in (SAMPLE_REF, EditionRef("hamedan-strategic-plan", 1, 1)):
+        entry = load_edition(repo_project, ref).entry
+        assert entry.status.value == "published" and entry.published is not None
+    copy = make_project(tmp_path, tmp_path / "content")
+    shutil.copytree(repo_project.content, copy.content)
+    glossary = copy.edition_dir("hamedan-strategic-plan", 1, 1) / "glossary.yaml"
+    glossary.write_text(glossary.read_text(encoding="utf-8").replace("چشم‌انداز", "چشم انداز", 1), encoding="utf-8")
+    with pytest.raises(EditionError, match=r"stage-1/edition-1/glossary.yaml \(changed\)"):
+        build_edition(copy, EditionRef("hamedan-strategic-plan", 1, 1))
+
+
+def test_first_edition_builds_with_its_history(repo_project: Project, tmp_path: Path) -> None:
+    from reportgen.pipeline import build_edition
+
+    first = BuiltPdf(build_edition(Project.at(REPO, tmp_path), EditionRef("hamedan-strategic-plan", 1, 1)))
+    back = normalize(first.pages_text()[1])
+    assert "ویرایش اول" in back and "۱۴۰۳/۰۷/۱۵" in back and "۱۴۰۳/۰۹/۲۰" not in back
+    text = normalize(first.text())
+    assert "تجربه شهر قزوین" not in text and "تجربه شهر شیراز" in text
