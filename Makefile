@@ -21,6 +21,10 @@ release: $(INSTALLED)
 verify: $(INSTALLED)
 	$(BIN)/reportgen release --verify dist
 
+## Benchmark against raw WeasyPrint: prints a table, writes benchmarks/results.json (see benchmarks/README.md).
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/bench.py
+
 ## Static checks: ruff and mypy.
 lint: $(INSTALLED)
 	$(BIN)/ruff check reportgen tests

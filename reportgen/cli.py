@@ -120,9 +120,11 @@ def validate(context: Context, report: str | None) -> None:
 @click.option("--edition", type=int, help="Edition number (default: every edition).")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: dist/ in the project).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Lay chapters out in N processes and reuse unchanged chapters from .reportgen-cache/.")
 @pass_context
 def build(context: Context, report: str | None, stage: int | None, edition: int | None,
-          output: Path | None) -> None:  # fmt: skip
+          output: Path | None, jobs: int) -> None:  # fmt: skip
     """Build edition PDFs: all of them, or those of REPORT filtered by --stage/--edition."""
     from reportgen.pipeline import build_edition  # WeasyPrint loads only when needed
 
@@ -132,7 +134,7 @@ def build(context: Context, report: str | None, stage: int | None, edition: int 
         failures: list[tuple[EditionRef, ReportgenError]] = []
         for ref in refs:
             try:
-                result = build_edition(project, ref)
+                result = build_edition(project, ref, jobs=jobs)
             except ReportgenError as error:
                 failures.append((ref, error))
                 click.echo(f"FAILED {ref}", err=True)
@@ -201,6 +203,36 @@ def diff_command(context: Context, report: str, stage: int, base: int, target: i
         click.echo(_format_error(error), err=True)
         sys.exit(EXIT_DIFF_TROUBLE)
     sys.exit(0 if difference.is_empty else 1)
+
+
+@main.command()
+@click.argument("report")
+@click.option("--stage", type=int, required=True, help="Stage number.")
+@click.option("--edition", type=int, required=True, help="Edition number.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: dist/ in the project).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Processes for laying chapters out.")
+@pass_context
+def watch(context: Context, report: str, stage: int, edition: int, output: Path | None, jobs: int) -> None:
+    """Rebuild an edition each time its content, a template, a style or a font is saved (Ctrl-C stops)."""
+    from reportgen.watch import watch as watch_edition
+
+    project = context.project(output)
+
+    def report_build(outcome: object) -> None:
+        if isinstance(outcome, ReportgenError):
+            click.echo(_format_error(outcome), err=True)
+        else:
+            click.echo(f"built {outcome.path}  ({outcome.pages} pages, {outcome.seconds:.2f} s)")  # type: ignore[attr-defined]
+
+    with _errors_to_exit(context.debug):
+        find_editions(project, report, stage, edition)  # unknown names fail at once
+        try:
+            watch_edition(project, EditionRef(report, stage, edition), project.output, jobs=jobs,
+                          on_build=report_build)  # fmt: skip
+        except KeyboardInterrupt:
+            click.echo("stopped")
 
 
 @main.command("release")

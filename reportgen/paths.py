@@ -33,6 +33,11 @@ class Project:
         )
 
     @property
+    def cache(self) -> Path:
+        """Where laid-out chapters are kept between builds (safe to delete)."""
+        return self.root / ".reportgen-cache"
+
+    @property
     def readable_roots(self) -> tuple[Path, ...]:
         """The only folders a build may read from."""
         return (self.content, self.styles, self.fonts, self.templates)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.chapters import typeset_chapters
 from reportgen.editions import EditionRef, load_edition
 from reportgen.freeze import check_frozen
 from reportgen.models import Edition
@@ -15,7 +16,7 @@ from reportgen.publish import write_atomic
 from reportgen.redline import build_redline as mark_changes
 from reportgen.redline import finish_html
 from reportgen.templating import render_edition
-from reportgen.typeset import TypesetResult, typeset_pdf
+from reportgen.typeset_types import TypesetResult
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,33 @@ TIME_LIMIT_SECONDS = 600.0
 """A stage report lays out in seconds; ten minutes means something is wrong."""
 
 
-def typeset_edition(project: Project, edition: Edition, time_limit: float = TIME_LIMIT_SECONDS) -> TypesetResult:
-    """The edition as PDF bytes (nothing written)."""
+def typeset_edition(
+    project: Project, edition: Edition, time_limit: float = TIME_LIMIT_SECONDS, jobs: int = 1
+) -> TypesetResult:
+    """The edition as PDF bytes (nothing written); ``jobs`` > 1 lays chapters out in parallel, cached."""
+    return typeset_html(project, render_html(project, edition), source_date_epoch(edition), time_limit, jobs)
+
+
+def typeset_html(project: Project, html: str, epoch: int, time_limit: float, jobs: int) -> TypesetResult:
+    if jobs > 1:
+        return typeset_chapters(
+            html,
+            stylesheets=project.stylesheets,
+            base_dir=project.templates,
+            allowed_roots=project.readable_roots,
+            jobs=jobs,
+            cache_dir=project.cache,
+            source_date_epoch=epoch,
+            time_limit=time_limit,
+        )
+    from reportgen.typeset import typeset_pdf  # WeasyPrint loads only when something is laid out
+
     return typeset_pdf(
-        render_html(project, edition),
+        html,
         stylesheets=project.stylesheets,
         base_dir=project.templates,
         allowed_roots=project.readable_roots,
-        source_date_epoch=source_date_epoch(edition),
+        source_date_epoch=epoch,
         time_limit=time_limit,
     )
 
@@ -57,24 +77,19 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
     old, new = load_edition(project, base), load_edition(project, ref)
     marked, redline = mark_changes(old, new)
     html = finish_html(render_edition(marked, project.templates, redline))
-    result = typeset_pdf(
-        html,
-        stylesheets=project.stylesheets,
-        base_dir=project.templates,
-        allowed_roots=project.readable_roots,
-        source_date_epoch=source_date_epoch(new),
-        time_limit=TIME_LIMIT_SECONDS,
-    )
+    result = typeset_html(project, html, source_date_epoch(new), TIME_LIMIT_SECONDS, jobs=1)
     write_atomic(path, result.pdf)
     return path, result.pages
 
 
-def build_edition(project: Project, ref: EditionRef, output_dir: Path | None = None) -> BuildResult:
+def build_edition(
+    project: Project, ref: EditionRef, output_dir: Path | None = None, jobs: int = 1
+) -> BuildResult:
     """Build one edition's PDF into ``output_dir`` (default: the project's output)."""
     started = time.perf_counter()
     edition = load_edition(project, ref)
     check_frozen(project, ref.report, edition.stage, ref.edition)
-    result = typeset_edition(project, edition)
+    result = typeset_edition(project, edition, jobs=jobs)
     path = (output_dir or project.output) / ref.pdf_name
     write_atomic(path, result.pdf)
     return BuildResult(ref, path, result.pages, time.perf_counter() - started)

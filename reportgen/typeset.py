@@ -16,27 +16,22 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 import signal
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import weasyprint
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reportgen.errors import TypesetError
-
-
-@dataclass(frozen=True)
-class TypesetResult:
-    pdf: bytes
-    pages: int
+from reportgen.typeset_types import RenderedPart, TypesetResult
 
 
 class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
@@ -140,16 +135,22 @@ def _source_date_epoch(epoch: int | None) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def typeset_pdf(
+_PX_TO_PT = 0.75
+
+
+def render_part(
     html: str,
     *,
     stylesheets: Sequence[Path],
     base_dir: Path,
     allowed_roots: Sequence[Path],
+    extra_css: str = "",
+    foreign_anchors: frozenset[str] = frozenset(),
+    full_fonts: bool = False,
     source_date_epoch: int | None = None,
     time_limit: float | None = None,
-) -> TypesetResult:
-    """Typeset ``html`` with ``stylesheets`` into PDF bytes."""
+) -> RenderedPart:
+    """Typeset ``html`` and describe its pages; ``foreign_anchors`` may be linked to but live elsewhere."""
     fetcher = ConfinedFetcher(allowed_roots)
     # Like fonts, @counter-style rules only apply when one registry is shared
     # by the stylesheets and the render.
@@ -162,11 +163,14 @@ def typeset_pdf(
                     url_fetcher=fetcher)
                 for path in stylesheets
             ]
+            if extra_css:
+                styles.append(CSS(string=extra_css, font_config=font_config, counter_style=counter_style,
+                                  url_fetcher=fetcher))  # fmt: skip
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             rendered = document.render(
                 stylesheets=styles, font_config=font_config, counter_style=counter_style
             )
-            pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False)
+            pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts)
         except RefusedResource as error:
             raise TypesetError(str(error)) from None
         except _TimeLimit:
@@ -175,20 +179,45 @@ def typeset_pdf(
             raise TypesetError("typesetting ran out of memory") from None
         except (OSError, ValueError) as error:
             raise TypesetError(f"WeasyPrint failed: {error}") from error
-    if warnings.messages:
-        details = "\n  ".join(dict.fromkeys(warnings.messages))
-        raise TypesetError(f"WeasyPrint reported problems:\n  {details}")
+    problems = [m for m in dict.fromkeys(warnings.messages) if not _is_foreign_link(m, foreign_anchors)]
+    if problems:
+        raise TypesetError("WeasyPrint reported problems:\n  " + "\n  ".join(problems))
     if not isinstance(pdf, bytes):
         raise TypesetError("WeasyPrint returned no PDF")
-    return TypesetResult(pdf, len(rendered.pages))
+    return _describe(pdf, rendered.pages, foreign_anchors)
 
 
-def engine_versions() -> dict[str, str]:
-    """Versions of the typesetting engine, for manifests and cache keys."""
-    from weasyprint.text.ffi import pango
+def _is_foreign_link(message: str, foreign: frozenset[str]) -> bool:
+    match = re.match(r"No anchor #(.+) for internal URI reference", message)
+    return match is not None and match.group(1) in foreign
 
-    encoded = pango.pango_version()  # major * 10000 + minor * 100 + micro
-    return {
-        "weasyprint": weasyprint.__version__,
-        "pango": f"{encoded // 10000}.{encoded // 100 % 100}.{encoded % 100}",
-    }
+
+def _describe(pdf: bytes, pages: Sequence[Any], foreign: frozenset[str]) -> RenderedPart:
+    sizes = tuple((page.width * _PX_TO_PT, page.height * _PX_TO_PT) for page in pages)
+    anchors: dict[str, tuple[int, float, float]] = {}
+    links: list[tuple[int, str, tuple[float, float, float, float]]] = []
+    for index, page in enumerate(pages):
+        height = sizes[index][1]
+        for name, (x, y, *_rest) in page.anchors.items():
+            anchors.setdefault(name, (index, x * _PX_TO_PT, height - y * _PX_TO_PT))
+        for link_type, target, (x, y, width, link_height), _box in page.links:
+            if link_type == "internal" and target in foreign:
+                rectangle = (x * _PX_TO_PT, height - (y + link_height) * _PX_TO_PT,
+                             (x + width) * _PX_TO_PT, height - y * _PX_TO_PT)  # fmt: skip
+                links.append((index, target, rectangle))
+    return RenderedPart(pdf, sizes, anchors, tuple(links))
+
+
+def typeset_pdf(
+    html: str,
+    *,
+    stylesheets: Sequence[Path],
+    base_dir: Path,
+    allowed_roots: Sequence[Path],
+    source_date_epoch: int | None = None,
+    time_limit: float | None = None,
+) -> TypesetResult:
+    """Typeset ``html`` with ``stylesheets`` into PDF bytes, in one pass."""
+    part = render_part(html, stylesheets=stylesheets, base_dir=base_dir, allowed_roots=allowed_roots,
+                       source_date_epoch=source_date_epoch, time_limit=time_limit)  # fmt: skip
+    return TypesetResult(part.pdf, len(part.page_sizes))

@@ -1,0 +1,43 @@
+"""Results of typesetting, and the engine's versions, without importing WeasyPrint.
+
+Kept apart from ``typeset.py`` so that code that only reads cached results
+(the chapter cache, release manifests) starts quickly.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+
+
+@dataclass(frozen=True)
+class TypesetResult:
+    pdf: bytes
+    pages: int
+
+
+@dataclass(frozen=True)
+class RenderedPart:
+    """One typeset part of a document, with what a merge needs to know about its pages."""
+
+    pdf: bytes
+    page_sizes: tuple[tuple[float, float], ...]
+    """(width, height) of each page in PDF points."""
+    anchors: dict[str, tuple[int, float, float]]
+    """Anchor name → (page index, x, y) in PDF points (y from the bottom)."""
+    links: tuple[tuple[int, str, tuple[float, float, float, float]], ...]
+    """Internal links to anchors not in this part: (page index, anchor, rectangle x1 y1 x2 y2 in points)."""
+
+
+@cache
+def engine_versions() -> dict[str, str]:
+    """Versions of the typesetting engine, for manifests and cache keys."""
+    library = ctypes.util.find_library("pango-1.0") or "libpango-1.0.so.0"
+    encoded = int(ctypes.CDLL(library).pango_version())  # major * 10000 + minor * 100 + micro
+    return {
+        "weasyprint": version("weasyprint"),
+        "pango": f"{encoded // 10000}.{encoded // 100 % 100}.{encoded % 100}",
+    }
