@@ -27,7 +27,7 @@ bench: $(INSTALLED)
 
 ## Static checks: ruff and mypy.
 lint: $(INSTALLED)
-	$(BIN)/ruff check reportgen tests
+	$(BIN)/ruff check reportgen tests benchmarks
 	$(BIN)/mypy reportgen
 
 setup $(INSTALLED): pyproject.toml scripts/setup.sh
