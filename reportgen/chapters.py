@@ -42,7 +42,7 @@ from reportgen import __version__
 from reportgen.errors import TypesetError
 from reportgen.persian import to_persian_digits
 from reportgen.publish import write_atomic
-from reportgen.typeset_types import RenderedPart, TypesetResult, engine_versions
+from reportgen.typeset_types import RenderedPart, TypesetOptions, TypesetResult, engine_versions
 
 _CHAPTER_START = re.compile(r'(?=<section class="chapter )')
 _MAIN = re.compile(r'(<div class="main-matter">)(.*)(</div>\s*</body>)', re.S)
@@ -56,17 +56,6 @@ _STAMP_CSS = """
 """
 # How each kind of reference in the front part prints the page it points to.
 _REFERENCE_STYLES = {".toc a": 'leader(".") " " ', "a.page-ref": ""}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a part's render needs besides its HTML (picklable for workers)."""
-
-    stylesheets: tuple[Path, ...]
-    base_dir: Path
-    allowed_roots: tuple[Path, ...]
-    source_date_epoch: int | None
-    time_limit: float | None
 
 
 @dataclass(frozen=True)
@@ -94,31 +83,22 @@ def split_document(html: str) -> Split:
 # ----------------------------------------------------------------- rendering parts
 
 
-def _render(html: str, settings: Settings, extra_css: str, foreign: frozenset[str]) -> RenderedPart:
+def _render(html: str, settings: TypesetOptions, extra_css: str, foreign: frozenset[str]) -> RenderedPart:
     from reportgen.typeset import render_part  # WeasyPrint loads only where a part is laid out
 
-    return render_part(
-        html,
-        stylesheets=settings.stylesheets,
-        base_dir=settings.base_dir,
-        allowed_roots=settings.allowed_roots,
-        extra_css=extra_css,
-        foreign_anchors=foreign,
-        source_date_epoch=settings.source_date_epoch,
-        time_limit=settings.time_limit,
-    )
+    return render_part(html, extra_css=extra_css, foreign_anchors=foreign, **settings)
 
 
 class PartCache:
     """Rendered parts on disk, keyed by a hash of everything that shapes them."""
 
-    def __init__(self, folder: Path | None, settings: Settings) -> None:
+    def __init__(self, folder: Path | None, settings: TypesetOptions) -> None:
         self.folder = folder
         digest = hashlib.sha256()
-        for path in (*settings.stylesheets, *sorted(p for root in settings.allowed_roots
-                                                    for p in root.rglob("*.tt[fc]"))):  # fmt: skip
+        for path in (*settings["stylesheets"], *sorted(p for root in settings["allowed_roots"]
+                                                       for p in root.rglob("*.tt[fc]"))):  # fmt: skip
             digest.update(path.name.encode() + path.read_bytes())
-        digest.update(json.dumps([__version__, engine_versions(), settings.source_date_epoch]).encode())
+        digest.update(json.dumps([__version__, engine_versions(), settings["source_date_epoch"]]).encode())
 
         self.salt = digest.hexdigest()
 
@@ -157,7 +137,7 @@ Job = tuple[str, str, frozenset[str]]
 """(HTML, extra CSS, anchors that live in other parts)."""
 
 
-def _render_all(jobs: list[Job], settings: Settings, cache: PartCache, pool: _Pool) -> list[RenderedPart]:
+def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, pool: _Pool) -> list[RenderedPart]:
     """Render jobs, from the cache where possible, the largest first so the workers finish together."""
     keys = [cache.key(*job) for job in jobs]
     results: list[RenderedPart | None] = [cache.get(key) for key in keys]
@@ -175,7 +155,7 @@ class _Pool:
         self.workers = workers
         self.executor: ProcessPoolExecutor | None = None
 
-    def map(self, jobs: list[Job], settings: Settings) -> list[RenderedPart]:
+    def map(self, jobs: list[Job], settings: TypesetOptions) -> list[RenderedPart]:
         if len(jobs) < 2 or self.workers < 2:
             return [_render(html, settings, css, foreign) for html, css, foreign in jobs]
         if self.executor is None:
@@ -453,29 +433,18 @@ def _merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: Render
 # ----------------------------------------------------------------- the entry point
 
 
-def typeset_chapters(
-    html: str,
-    *,
-    stylesheets: Sequence[Path],
-    base_dir: Path,
-    allowed_roots: Sequence[Path],
-    jobs: int,
-    cache_dir: Path | None,
-    source_date_epoch: int | None = None,
-    time_limit: float | None = None,
-) -> TypesetResult:
+def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_dir: Path | None) -> TypesetResult:
     """Typeset a document chapter by chapter in ``jobs`` processes, reusing cached parts."""
-    settings = Settings(tuple(stylesheets), base_dir, tuple(allowed_roots), source_date_epoch, time_limit)
     cache = PartCache(cache_dir, settings)
     split = split_document(html)
     pool = _Pool(jobs)
     try:
-        return _typeset(split, settings, cache, pool, vendored_fonts(allowed_roots))
+        return _typeset(split, settings, cache, pool, vendored_fonts(settings["allowed_roots"]))
     finally:
         pool.close()
 
 
-def _typeset(split: Split, settings: Settings, cache: PartCache, pool: _Pool,
+def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, pool: _Pool,
              originals: dict[str, Path]) -> TypesetResult:  # fmt: skip
     chapters = _render_all([(c, _BLANK_FOOTERS, frozenset()) for c in split.chapters], settings, cache, pool)
     # Body page numbers, and where every chapter anchor landed.

@@ -16,7 +16,7 @@ from reportgen.publish import write_atomic
 from reportgen.redline import build_redline as mark_changes
 from reportgen.redline import finish_html
 from reportgen.templating import render_edition
-from reportgen.typeset_types import TypesetResult
+from reportgen.typeset_types import TypesetOptions, TypesetResult
 
 
 @dataclass(frozen=True)
@@ -49,27 +49,14 @@ def typeset_edition(
 
 
 def typeset_html(project: Project, html: str, epoch: int, time_limit: float, jobs: int) -> TypesetResult:
+    options = TypesetOptions(stylesheets=project.stylesheets, base_dir=project.templates,
+                             allowed_roots=project.readable_roots, source_date_epoch=epoch,
+                             time_limit=time_limit)  # fmt: skip
     if jobs > 1:
-        return typeset_chapters(
-            html,
-            stylesheets=project.stylesheets,
-            base_dir=project.templates,
-            allowed_roots=project.readable_roots,
-            jobs=jobs,
-            cache_dir=project.cache,
-            source_date_epoch=epoch,
-            time_limit=time_limit,
-        )
+        return typeset_chapters(html, options, jobs=jobs, cache_dir=project.cache)
     from reportgen.typeset import typeset_pdf  # WeasyPrint loads only when something is laid out
 
-    return typeset_pdf(
-        html,
-        stylesheets=project.stylesheets,
-        base_dir=project.templates,
-        allowed_roots=project.readable_roots,
-        source_date_epoch=epoch,
-        time_limit=time_limit,
-    )
+    return typeset_pdf(html, **options)
 
 
 def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Path) -> tuple[Path, int]:

@@ -219,5 +219,5 @@ def typeset_pdf(
 ) -> TypesetResult:
     """Typeset ``html`` with ``stylesheets`` into PDF bytes, in one pass."""
     part = render_part(html, stylesheets=stylesheets, base_dir=base_dir, allowed_roots=allowed_roots,
-                       source_date_epoch=source_date_epoch, time_limit=time_limit)  # fmt: skip
+                       source_date_epoch=source_date_epoch, time_limit=time_limit)
     return TypesetResult(part.pdf, len(part.page_sizes))

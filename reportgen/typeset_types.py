@@ -11,6 +11,8 @@ import ctypes.util
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
+from pathlib import Path
+from typing import TypedDict
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,16 @@ class RenderedPart:
     """Anchor name → (page index, x, y) in PDF points (y from the bottom)."""
     links: tuple[tuple[int, str, tuple[float, float, float, float]], ...]
     """Internal links to anchors not in this part: (page index, anchor, rectangle x1 y1 x2 y2 in points)."""
+
+
+class TypesetOptions(TypedDict):
+    """What every typesetting call needs besides the HTML: where things are, and the limits."""
+
+    stylesheets: tuple[Path, ...]
+    base_dir: Path
+    allowed_roots: tuple[Path, ...]
+    source_date_epoch: int | None
+    time_limit: float | None
 
 
 @cache
