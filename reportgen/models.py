@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Protocol, TypeVar, get_args
+from typing import Annotated, Protocol, get_args
 
 import jdatetime
 from pydantic import (
@@ -77,9 +77,6 @@ class Model(BaseModel):
 class HasId(Protocol):
     @property
     def id(self) -> str: ...
-
-
-T = TypeVar("T", bound=HasId)
 
 
 def _unique_ids(items: Sequence[HasId]) -> Sequence[HasId]:

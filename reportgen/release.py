@@ -28,7 +28,7 @@ from typing import Any, Literal
 import jdatetime
 
 from reportgen import __version__
-from reportgen.editions import EditionRef, find_editions, load_edition, load_stage
+from reportgen.editions import EditionRef, find_editions, load_stage
 from reportgen.errors import ReportgenError
 from reportgen.freeze import edition_inputs, fingerprint
 from reportgen.paths import Project
@@ -164,13 +164,20 @@ def tool_versions(project: Project) -> dict[str, Any]:
     return {"reportgen": __version__, **engine_versions(), "fonts": fonts}
 
 
-def inputs_key(project: Project, artifact: Artifact, shared: dict[str, Any]) -> str:
-    """A hash of everything that affects the artifact's bytes."""
+def content_hash(project: Project, ref: EditionRef) -> str:
+    """The hash of one edition's inputs (as ``reportgen edition publish`` records it)."""
+    stage = load_stage(project, ref.report, ref.stage)
+    return fingerprint(edition_inputs(project, ref.report, stage, ref.edition)).content_hash
+
+
+def inputs_key(project: Project, artifact: Artifact, shared: dict[str, Any], hashes: dict[EditionRef, str]) -> str:
+    """A hash of everything that affects the artifact's bytes (``hashes``: each edition's content hash)."""
     editions = [artifact.ref] + ([artifact.base] if artifact.base else [])
     content = {}
     for ref in editions:
-        stage = load_stage(project, ref.report, ref.stage)
-        content[str(ref)] = fingerprint(edition_inputs(project, ref.report, stage, ref.edition)).content_hash
+        if ref not in hashes:
+            hashes[ref] = content_hash(project, ref)
+        content[str(ref)] = hashes[ref]
     payload = {"artifact": artifact.name, "kind": artifact.kind, "content": content, **shared}
     return _sha256(json.dumps(payload, sort_keys=True).encode())
 
@@ -193,11 +200,10 @@ def _build(project: Project, artifact: Artifact, output: Path) -> Built:
     return Built(artifact.name, pages, len(data), _sha256(data), time.perf_counter() - started)
 
 
-def _entry(project: Project, artifact: Artifact, built: Built, key: str, tools: dict[str, Any]) -> dict[str, Any]:
-    edition = load_edition(project, artifact.ref)
-    stage = edition.stage
-    date: jdatetime.date = edition.entry.date
-    content_hash = fingerprint(edition_inputs(project, artifact.ref.report, stage, artifact.ref.edition)).content_hash
+def _entry(project: Project, artifact: Artifact, built: Built, key: str, tools: dict[str, Any],
+           edition_hash: str) -> dict[str, Any]:  # fmt: skip
+    stage = load_stage(project, artifact.ref.report, artifact.ref.stage)
+    date: jdatetime.date = next(e.date for e in stage.editions if e.number == artifact.ref.edition)
     return {
         "file": artifact.name,
         "kind": artifact.kind,
@@ -210,7 +216,7 @@ def _entry(project: Project, artifact: Artifact, built: Built, key: str, tools: 
         "pages": built.pages,
         "size": built.size,
         "sha256": built.sha256,
-        "content_hash": content_hash,
+        "content_hash": edition_hash,
         "inputs_key": key,
         "tools": tools,
     }
@@ -253,10 +259,11 @@ def release(
     previous = read_manifest(output)
     result = ReleaseResult()
     entries: dict[str, dict[str, Any]] = {}
+    hashes: dict[EditionRef, str] = {}
     to_build: list[tuple[Artifact, str]] = []
     for artifact in artifacts:
         try:
-            key = inputs_key(project, artifact, shared)
+            key = inputs_key(project, artifact, shared, hashes)
         except ReportgenError as error:
             result.failed[artifact.name] = str(error)
             on_event(Event("failed", artifact.name, message=str(error)))
@@ -271,7 +278,7 @@ def release(
     try:
         for artifact, key, outcome in _run(project, output, to_build, jobs, on_event):
             if isinstance(outcome, Built):
-                entries[artifact.name] = _entry(project, artifact, outcome, key, tools)
+                entries[artifact.name] = _entry(project, artifact, outcome, key, tools, hashes[artifact.ref])
                 result.built.append(artifact.name)
                 on_event(Event("built", artifact.name, outcome.seconds))
             else:
