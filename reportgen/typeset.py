@@ -1,4 +1,4 @@
-"""HTML → PDF with WeasyPrint. The only module that imports WeasyPrint.
+"""HTML → PDF with WeasyPrint: the only module using its public API (``resync`` drives its paginator).
 
 - One ``FontConfiguration`` is shared by every stylesheet and by ``write_pdf``;
   without it ``@font-face`` is ignored and WeasyPrint silently falls back.
@@ -19,7 +19,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,9 @@ from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from reportgen import resync
 from reportgen.errors import TypesetError
-from reportgen.typeset_types import RenderedPart, TypesetResult
+from reportgen.typeset_types import LayoutTrace, RenderedPart, TracedPart, TypesetResult
 
 
 class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
@@ -138,6 +139,14 @@ def _source_date_epoch(epoch: int | None) -> Iterator[None]:
 _PX_TO_PT = 0.75
 
 
+Layout = Callable[[Any, list[Any], FontConfiguration, CounterStyle], Any]
+"""Lays an ``HTML`` out with the stylesheets, font configuration and counter styles: a Document."""
+
+
+def _whole(document: Any, styles: list[Any], font_config: FontConfiguration, counter_style: CounterStyle) -> Any:
+    return document.render(stylesheets=styles, font_config=font_config, counter_style=counter_style)
+
+
 def render_part(
     html: str,
     *,
@@ -149,6 +158,7 @@ def render_part(
     full_fonts: bool = False,
     source_date_epoch: int | None = None,
     time_limit: float | None = None,
+    layout: Layout = _whole,
 ) -> RenderedPart:
     """Typeset ``html`` and describe its pages; ``foreign_anchors`` may be linked to but live elsewhere."""
     fetcher = ConfinedFetcher(allowed_roots)
@@ -167,9 +177,7 @@ def render_part(
                 styles.append(CSS(string=extra_css, font_config=font_config, counter_style=counter_style,
                                   url_fetcher=fetcher))  # fmt: skip
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-            rendered = document.render(
-                stylesheets=styles, font_config=font_config, counter_style=counter_style
-            )
+            rendered = layout(document, styles, font_config, counter_style)
             pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts)
         except RefusedResource as error:
             raise TypesetError(str(error)) from None
@@ -185,6 +193,27 @@ def render_part(
     if not isinstance(pdf, bytes):
         raise TypesetError("WeasyPrint returned no PDF")
     return _describe(pdf, rendered.pages, foreign_anchors)
+
+
+def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: Any) -> TracedPart:
+    """``render_part``, recording a layout trace, and laying out only until in step with ``previous``.
+
+    Falls back to an ordinary whole layout (and no trace) where the incremental
+    paginator does not apply (another WeasyPrint release, page-based counters).
+    """
+    if not resync.SUPPORTED:
+        return TracedPart(render_part(html, **settings), None, None)
+    outcome: list[resync.TracedRender] = []
+
+    def traced(document: Any, styles: list[Any], font_config: FontConfiguration, counter_style: CounterStyle) -> Any:
+        outcome.append(resync.render_traced(document, styles, font_config, counter_style, previous))
+        return outcome[-1].document
+
+    try:
+        part = render_part(html, layout=traced, **settings)
+    except resync.Unsupported:
+        return TracedPart(render_part(html, **settings), None, None)
+    return TracedPart(part, outcome[-1].trace, outcome[-1].resynced_at)
 
 
 def _is_foreign_link(message: str, foreign: frozenset[str]) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,38 @@ class RenderedPart:
     """Anchor name → (page index, x, y) in PDF points (y from the bottom)."""
     links: tuple[tuple[int, str, tuple[float, float, float, float]], ...]
     """Internal links to anchors not in this part: (page index, anchor, rectangle x1 y1 x2 y2 in points)."""
+
+
+@dataclass(frozen=True)
+class LayoutTrace:
+    """What a later layout of the same part needs to know about this one (JSON-friendly)."""
+
+    shape: str
+    """Hash of the part's element structure (tags and attributes, in document order)."""
+    texts: tuple[str, ...]
+    """Per element, in document order: a short hash of its text and tail."""
+    boundaries: tuple[str | None, ...]
+    """Per page after the first: the fingerprint at its start, None where it cannot be reused."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"shape": self.shape, "texts": list(self.texts), "boundaries": list(self.boundaries)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LayoutTrace:
+        return cls(str(data["shape"]), tuple(map(str, data["texts"])),
+                   tuple(None if b is None else str(b) for b in data["boundaries"]))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TracedPart:
+    """A typeset part with the trace of its layout, for laying out a later version incrementally."""
+
+    part: RenderedPart
+    """The part; when ``resynced_at`` is set, only its first ``resynced_at`` pages."""
+    trace: LayoutTrace | None
+    """None when the part was laid out the ordinary way (nothing to reuse next time)."""
+    resynced_at: int | None
+    """Where the layout fell in step with the previous one: later pages are the previous part's."""
 
 
 class TypesetOptions(TypedDict):

@@ -1,0 +1,334 @@
+"""Merging typeset parts into one PDF with pikepdf (qpdf): the chapter path's last step.
+
+- ``merge``: the front part, then the chapters, their footers stamped from a
+  stamp document, outlines joined, links from the front part to the chapters
+  re-made, and each font face embedded once (one subset holding the glyphs
+  every part uses, since WeasyPrint keeps glyph ids when it subsets).
+- ``splice``: a part laid out incrementally (see ``resync``): its new first
+  pages, then the previous layout's later pages.
+
+Output is byte-reproducible: names are derived, not random, and qpdf derives
+the /ID from the content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from fontTools import subset as font_subset
+from fontTools.ttLib import TTFont
+
+from reportgen.typeset_types import RenderedPart
+
+
+def _widths(cid_font: Any) -> dict[int, Any]:
+    """Glyph id → width, read from a CIDFont's /W array."""
+    widths: dict[int, Any] = {}
+    entries = list(cid_font.get("/W", []))
+    index = 0
+    while index < len(entries):
+        first = int(entries[index])
+        following: Any = entries[index + 1] if index + 1 < len(entries) else None
+        if isinstance(following, pikepdf.Array):
+            widths.update({first + offset: float(width) for offset, width in enumerate(following)})
+            index += 2
+        else:
+            widths.update({glyph: float(entries[index + 2]) for glyph in range(first, int(following) + 1)})
+            index += 3
+    return widths
+
+
+def _unicode_map(font: Any) -> dict[int, str]:
+    """Glyph id → hex code points, read from a font's /ToUnicode CMap."""
+    cmap = font.get("/ToUnicode")
+    data = cmap.read_bytes().decode("latin-1") if cmap is not None else ""
+    return {int(glyph, 16): text for glyph, text in re.findall(r"<([0-9a-fA-F]{4})> <([0-9a-fA-F]+)>", data)}
+
+
+def _to_unicode_cmap(mapping: dict[int, str]) -> bytes:
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+             "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+             "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]  # fmt: skip
+    glyphs = sorted(mapping)
+    for start in range(0, len(glyphs), 100):
+        batch = glyphs[start : start + 100]
+        lines.append(f"{len(batch)} beginbfchar")
+        lines.extend(f"<{glyph:04x}> <{mapping[glyph]}>" for glyph in batch)
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode()
+
+
+def _width_array(widths: dict[int, float]) -> pikepdf.Array:
+    """A compact /W array: runs of consecutive glyph ids."""
+    array = pikepdf.Array()
+    glyphs = sorted(widths)
+    index = 0
+    while index < len(glyphs):
+        run = [glyphs[index]]
+        while index + 1 < len(glyphs) and glyphs[index + 1] == run[-1] + 1:
+            index += 1
+            run.append(glyphs[index])
+        array.append(run[0])
+        array.append(pikepdf.Array([widths[glyph] for glyph in run]))
+        index += 1
+    return array
+
+
+def _postscript_name(data: bytes) -> str:
+    return str(TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6))
+
+
+def _subset(original: Path, glyphs: set[int]) -> bytes:
+    font = TTFont(original, recalcTimestamp=False)  # no build time in the bytes
+    options = font_subset.Options(retain_gids=True, notdef_outline=True, hinting=False, layout_features=[],
+                                  name_IDs=[1, 2, 3, 4, 5, 6],
+                                  drop_tables=[*font_subset.Options().drop_tables, "GSUB", "GPOS", "GDEF"])  # fmt: skip
+    subsetter = font_subset.Subsetter(options)
+    subsetter.populate(gids=sorted(glyphs | {0}))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _font_dictionaries(pdf: pikepdf.Pdf) -> list[Any]:
+    """Every /Font resources dictionary of the pages and of the forms they draw (footers), in page order."""
+    found: list[Any] = []
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        resources: Any = page.obj.get("/Resources", pikepdf.Dictionary())
+        holders = [resources]
+        forms: Any = resources.get("/XObject", pikepdf.Dictionary())
+        holders.extend(forms[name].get("/Resources", pikepdf.Dictionary()) for name in sorted(forms.keys()))
+        for holder in holders:
+            fonts: Any = holder.get("/Font")
+            key = fonts.objgen if fonts is not None and fonts.is_indirect else (0, id(fonts))
+            if fonts is not None and key not in seen:
+                seen.add(key)
+                found.append(fonts)
+    return found
+
+
+def _font_uses(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> dict[str, list[tuple[Any, str, Any]]]:
+    """Vendored face → (font resources, resource name, Type0 font) for every use, in page order."""
+    uses: dict[str, list[tuple[Any, str, Any]]] = {}
+    names: dict[tuple[int, int], str] = {}
+    for fonts in _font_dictionaries(pdf):
+        for resource_name in list(fonts.keys()):
+            font = fonts[resource_name]
+            descriptor = font["/DescendantFonts"][0]["/FontDescriptor"]
+            program = descriptor.get("/FontFile2")
+            if program is None:
+                continue
+            key = program.objgen
+            if key not in names:
+                names[key] = _postscript_name(program.read_bytes())
+            if names[key] in originals:
+                uses.setdefault(names[key], []).append((fonts, resource_name, font))
+    return uses
+
+
+def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> None:
+    """One font dictionary and one embedded subset per vendored face, for every page.
+
+    WeasyPrint subsets with glyph ids kept, so every part's glyph ids index the
+    original font: one subset holding all of them, with the union of the parts'
+    widths and ToUnicode maps (first use wins, as in a single pass), can stand
+    behind every page.
+    """
+    for face, uses in sorted(_font_uses(pdf, originals).items()):
+        widths: dict[int, float] = {}
+        unicode: dict[int, str] = {}
+        seen: set[tuple[int, int]] = set()
+        for _fonts, _name, font in uses:
+            if font.objgen in seen:
+                continue
+            seen.add(font.objgen)
+            for glyph, width in _widths(font["/DescendantFonts"][0]).items():
+                widths.setdefault(glyph, width)
+            for glyph, text in _unicode_map(font).items():
+                unicode.setdefault(glyph, text)
+        data = _subset(originals[face], set(widths))
+        tag = "".join(chr(65 + int(c, 16)) for c in hashlib.sha256(data).hexdigest()[:6])
+        first = uses[0][2]
+        family = str(first["/BaseFont"]).split("+")[-1]
+        descriptor = pikepdf.Dictionary(first["/DescendantFonts"][0]["/FontDescriptor"])
+        descriptor.FontFile2 = pikepdf.Stream(pdf, zlib.compress(data, 9))
+        descriptor.FontFile2.Filter = pikepdf.Name.FlateDecode
+        descriptor.FontName = pikepdf.Name(f"/{tag}+{family}")
+        cid_font = pikepdf.Dictionary(first["/DescendantFonts"][0])
+        cid_font.FontDescriptor = pdf.make_indirect(descriptor)
+        cid_font.W = _width_array(widths)
+        cid_font.BaseFont = pikepdf.Name(f"/{tag}+{family}")
+        shared = pikepdf.Dictionary(first)
+        shared.BaseFont = pikepdf.Name(f"/{tag}+{family}")
+        shared.DescendantFonts = pikepdf.Array([pdf.make_indirect(cid_font)])
+        shared.ToUnicode = pikepdf.Stream(pdf, zlib.compress(_to_unicode_cmap(unicode), 9))
+        shared.ToUnicode.Filter = pikepdf.Name.FlateDecode
+        reference = pdf.make_indirect(shared)
+        for fonts, resource_name, _font in uses:
+            fonts[resource_name] = reference
+
+
+def vendored_fonts(roots: Sequence[Path]) -> dict[str, Path]:
+    """PostScript name → file, for every TrueType font under ``roots``."""
+    return {_postscript_name(path.read_bytes()): path
+            for root in roots for path in sorted(root.rglob("*.ttf"))}  # fmt: skip
+
+
+OutlineEntry = tuple[int, str, int, float | None, float | None]
+"""One bookmark: (depth, title, page index, left, top)."""
+
+
+def _flat_outline(pdf: pikepdf.Pdf) -> list[OutlineEntry]:
+    """Every bookmark of ``pdf`` in document order, with its depth in the tree."""
+    page_numbers: dict[Any, int] = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    entries: list[OutlineEntry] = []
+
+    def visit(items: list[Any], depth: int) -> None:
+        for item in items:
+            destination = item.destination
+            target, left, top = 0, None, None
+            if isinstance(destination, pikepdf.Array) and len(destination) >= 4:
+                target = page_numbers.get(destination[0].objgen, 0)
+                left, top = float(destination[2]), float(destination[3])
+            entries.append((depth, str(item.title), target, left, top))
+            visit(list(item.children), depth + 1)
+
+    with pdf.open_outline() as outline:
+        visit(list(outline.root), 0)
+    return entries
+
+
+def _outline_tree(entries: Sequence[OutlineEntry]) -> list[pikepdf.OutlineItem]:
+    """Bookmarks rebuilt from a flat list: each entry goes under the last shallower one."""
+    roots: list[pikepdf.OutlineItem] = []
+    open_items: list[tuple[int, pikepdf.OutlineItem]] = []
+    for depth, title, page, left, top in entries:
+        item = pikepdf.OutlineItem(title, page, "XYZ", left=left, top=top, zoom=0)
+        while open_items and open_items[-1][0] >= depth:
+            open_items.pop()
+        (open_items[-1][1].children if open_items else roots).append(item)
+        open_items.append((depth, item))
+    return roots
+
+
+def _overlay(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp_pdf: pikepdf.Pdf, stamp: pikepdf.Page, number: int) -> None:
+    """Draw ``stamp`` over ``page`` (same size) as a form XObject named after the page.
+
+    pikepdf's own ``add_overlay`` names the XObject at random, which would make
+    the bytes differ from build to build; and WeasyPrint shares one resources
+    dictionary between a part's pages, so each page's footer needs its own name.
+    """
+    name = f"/ReportgenFooter{number}"
+    # Indirect first: copy_foreign would otherwise reuse one copy for every direct form.
+    form = pdf.copy_foreign(stamp_pdf.make_indirect(stamp.as_form_xobject()))
+    if "/Resources" not in page.obj:
+        page.obj.Resources = pikepdf.Dictionary()
+    resources: Any = page.obj.Resources
+    if "/XObject" not in resources:
+        resources.XObject = pikepdf.Dictionary()
+    resources.XObject[name] = form
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, f"\nQ\nq {name} Do Q\n".encode()), prepend=False)
+
+
+def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: RenderedPart,
+          originals: dict[str, Path]) -> bytes:  # fmt: skip
+    """One PDF: the front part, then the chapters with their footers stamped; fonts shared, links made."""
+    merged = pikepdf.Pdf.open(io.BytesIO(front.pdf))
+    parts = [pikepdf.Pdf.open(io.BytesIO(chapter.pdf)) for chapter in chapters]
+    outline_entries: list[OutlineEntry] = []
+    starts: list[int] = []
+    for part in parts:
+        starts.append(len(merged.pages))
+        outline_entries.extend((d, title, page + starts[-1], x, y) for d, title, page, x, y in _flat_outline(part))
+        merged.pages.extend(part.pages)
+    stamp_pdf = pikepdf.Pdf.open(io.BytesIO(stamps.pdf))
+    for offset, stamp in enumerate(stamp_pdf.pages):
+        _overlay(merged, merged.pages[len(front.page_sizes) + offset], stamp_pdf, stamp, offset)
+    with merged.open_outline() as outline:
+        outline.root.extend(_outline_tree(outline_entries))
+    # Links from the contents (and other front references) to the chapters.
+    anchors = {name: (starts[i] + page, x, y) for i, chapter in enumerate(chapters)
+               for name, (page, x, y) in chapter.anchors.items()}  # fmt: skip
+    for page_index, target, rectangle in front.links:
+        if target in anchors:
+            destination, x, y = anchors[target]
+            link = pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array(list(rectangle)),
+                Border=pikepdf.Array([0, 0, 0]),
+                Dest=pikepdf.Array([merged.pages[destination].obj, pikepdf.Name.XYZ, x, y, 0]),
+            )  # fmt: skip
+            annotated = merged.pages[page_index].obj
+            if "/Annots" not in annotated:
+                annotated.Annots = pikepdf.Array()
+            annotated.Annots.append(merged.make_indirect(link))
+    _share_fonts(merged, originals)
+    packed = _save(merged)
+    for part in (*parts, stamp_pdf, merged):
+        part.close()
+    return packed
+
+
+def _save(pdf: pikepdf.Pdf) -> bytes:
+    packed = io.BytesIO()
+    # Compressed object streams keep the merged file as small as a single pass;
+    # qpdf derives the /ID from the content, so the bytes are reproducible.
+    pdf.save(packed, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
+             deterministic_id=True, recompress_flate=False)  # fmt: skip
+    return packed.getvalue()
+
+
+# ----------------------------------------------------------------- splicing an incremental layout
+
+
+def _destination_pages(annotation: Any) -> list[Any]:
+    """The destination arrays an annotation jumps to (direct, or through a GoTo action)."""
+    found = []
+    for holder in (annotation, annotation.get("/A")):
+        destination = holder.get("/Dest" if holder is annotation else "/D") if holder is not None else None
+        if isinstance(destination, pikepdf.Array) and len(destination) > 0:
+            found.append(destination)
+    return found
+
+
+def splice(prefix: RenderedPart, previous: RenderedPart, at: int) -> RenderedPart | None:
+    """The first ``at`` pages of ``prefix`` followed by ``previous``'s pages from ``at`` on.
+
+    None when a kept page of ``previous`` links to one of the pages replaced
+    (its target may have moved): the part must then be laid out whole.
+    """
+    pdf = pikepdf.Pdf.open(io.BytesIO(prefix.pdf))
+    old = pikepdf.Pdf.open(io.BytesIO(previous.pdf))
+    old_index = {page.objgen: index for index, page in enumerate(old.pages)}
+    for page in old.pages[at:]:
+        for annotation in page.obj.get("/Annots", []):
+            for destination in _destination_pages(annotation):
+                if old_index.get(destination[0].objgen, at) < at:
+                    return None
+    entries = _flat_outline(pdf) + [entry for entry in _flat_outline(old) if entry[2] >= at]
+    pdf.pages.extend(old.pages[at:])
+    for page in pdf.pages[at:]:  # links within the kept pages: to their copies
+        for annotation in page.obj.get("/Annots", []):
+            for destination in _destination_pages(annotation):
+                if destination[0].objgen in old_index:
+                    destination[0] = pdf.pages[old_index[destination[0].objgen]].obj
+    with pdf.open_outline() as outline:
+        outline.root[:] = _outline_tree(entries)
+    data = _save(pdf)
+    anchors = dict(prefix.anchors)
+    for name, place in previous.anchors.items():
+        if place[0] >= at:
+            anchors.setdefault(name, place)
+    return RenderedPart(data, prefix.page_sizes + previous.page_sizes[at:], anchors,
+                        prefix.links + tuple(link for link in previous.links if link[0] >= at))  # fmt: skip
