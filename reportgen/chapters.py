@@ -35,7 +35,7 @@ from typing import Any
 
 from reportgen.errors import TypesetError
 from reportgen.partcache import CachedPart, PartCache
-from reportgen.pdfmerge import merge, splice, vendored_fonts
+from reportgen.pdfmerge import merge, splice, subset_font, vendored_fonts
 from reportgen.persian import to_persian_digits
 from reportgen.typeset_types import LayoutTrace, RenderedPart, TracedPart, TypesetOptions, TypesetResult
 
@@ -50,7 +50,10 @@ _STAMP_CSS = """
 .edition-line { visibility: hidden; height: 0; margin: 0; padding: 0; }
 """
 # How each kind of reference in the front part prints the page it points to.
-_REFERENCE_STYLES = {".toc a": 'leader(".") " " ', "a.page-ref": ""}
+_REFERENCE_CSS = """
+.toc a[data-page]::after { content: leader(".") " " attr(data-page); }
+a.page-ref[data-page]::after { content: attr(data-page); }
+"""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ class Job:
     """A name shared by the part's successive versions (a chapter's id): laid out incrementally."""
 
 
+def _import_weasyprint() -> None:
+    import reportgen.typeset  # noqa: F401
+
+
 def _lay_out(job: Job, settings: TypesetOptions, previous: LayoutTrace | None) -> TracedPart:
     from reportgen.typeset import render_part, render_traced_part  # WeasyPrint loads only where parts are laid out
 
@@ -99,7 +106,7 @@ def _lay_out(job: Job, settings: TypesetOptions, previous: LayoutTrace | None) -
     return render_traced_part(job.html, previous=previous, **options)
 
 
-def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, pool: WorkerPool) -> list[RenderedPart]:
+def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, pool: Session) -> list[RenderedPart]:
     """Lay jobs out, from the cache where possible, the largest first so the workers finish together.
 
     A part missing from the cache whose lineage has an earlier layout is laid
@@ -126,21 +133,50 @@ def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, poo
     return [hit.part for hit in found if hit is not None]
 
 
-class WorkerPool:
-    """Worker processes, started only once more than one part needs laying out, and reused until closed."""
+class Session:
+    """What a caller that typesets again and again (``watch``) keeps warm between builds.
+
+    The worker processes (started only once more than one part needs laying
+    out) and the font subsets last made; parts laid out in this process find
+    WeasyPrint already imported after ``warm_up``.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.executor: ProcessPoolExecutor | None = None
+        self.subsets: dict[tuple[Path, frozenset[int]], bytes] = {}
+
+    def warm_up(self) -> None:
+        """Import WeasyPrint here now, so the first part laid out in this process does not wait for it."""
+        _import_weasyprint()
+
+    def start(self) -> None:
+        """Start the workers and let them import WeasyPrint while the caller loads and renders content."""
+        if self.workers >= 2 and self.executor is None:
+            self.executor = self._executor()
+            for _ in range(self.workers):
+                self.executor.submit(_import_weasyprint)
 
     def map(self, work: list[tuple[Job, LayoutTrace | None]], settings: TypesetOptions) -> list[TracedPart]:
         if len(work) < 2 or self.workers < 2:
             return [_lay_out(job, settings, previous) for job, previous in work]
         if self.executor is None:
-            # A clean interpreter per worker: no inherited Pango or fontconfig state.
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.executor = self._executor()
         futures = [self.executor.submit(_lay_out, job, settings, previous) for job, previous in work]
         return [future.result() for future in futures]
+
+    def _executor(self) -> ProcessPoolExecutor:
+        # A clean interpreter per worker: no inherited Pango or fontconfig state.
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def subset(self, original: Path, glyphs: set[int]) -> bytes:
+        """A face cut down to ``glyphs`` (ids kept); the last few reused, since most edits add no glyph."""
+        key = (original, frozenset(glyphs))
+        if key not in self.subsets:
+            if len(self.subsets) >= 16:
+                self.subsets.pop(next(iter(self.subsets)))
+            self.subsets[key] = subset_font(original, glyphs)
+        return self.subsets[key]
 
     def close(self) -> None:
         if self.executor is not None:
@@ -151,13 +187,17 @@ class WorkerPool:
 # ----------------------------------------------------------------- the front and the stamps
 
 
-def _reference_css(targets: dict[str, str]) -> str:
-    """Rules that print each foreign anchor's page number where the front part refers to it."""
-    rules = []
-    for anchor, label in sorted(targets.items()):
-        for selector, prefix in _REFERENCE_STYLES.items():
-            rules.append(f'{selector}[href="#{anchor}"]::after {{ content: {prefix}"{label}"; }}')
-    return "\n".join(rules)
+_LINK = re.compile(r'(<a\b[^>]*?\bhref="#([^"]+)")')
+
+
+def _with_page_numbers(front: str, labels: dict[str, str]) -> str:
+    """The front part with each link to a chapter anchor carrying that anchor's page (``data-page``).
+
+    One attribute per link and two rules (``_REFERENCE_CSS``), rather than a
+    rule per anchor: hundreds of attribute selectors slow the cascade down.
+    """
+    return _LINK.sub(lambda m: f'{m.group(1)} data-page="{labels[m.group(2)]}"' if m.group(2) in labels
+                     else m.group(1), front)  # fmt: skip
 
 
 def _stamp_html(split: Split, sizes: Sequence[tuple[float, float]]) -> str:
@@ -177,26 +217,33 @@ def _stamp_html(split: Split, sizes: Sequence[tuple[float, float]]) -> str:
 _CHAPTER_ID = re.compile(r'<section class="chapter[^"]*" id="([^"]+)"')
 
 
+def prepare_session(jobs: int, cache_dir: Path | None) -> Session:
+    """A session for one build; when nothing is cached yet, its workers start (and import) right away."""
+    session = Session(jobs)
+    if not PartCache.holds_parts(cache_dir):
+        session.start()
+    return session
+
+
 def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_dir: Path | None,
-                     pool: WorkerPool | None = None) -> TypesetResult:  # fmt: skip
+                     session: Session | None = None) -> TypesetResult:  # fmt: skip
     """Typeset a document chapter by chapter in ``jobs`` processes, reusing cached parts.
 
-    A caller that typesets again and again (``watch``) passes its own ``pool``
-    to keep the workers warm; otherwise one is started and closed here.
+    A caller that typesets again and again passes its own ``session`` (its
+    ``workers`` then count, not ``jobs``); otherwise one lives for this call.
     """
     cache = PartCache(cache_dir, settings)
-    own_pool = pool is None
-    workers = WorkerPool(jobs) if pool is None else pool
+    current = Session(jobs) if session is None else session
     try:
-        result = _typeset(split_document(html), settings, cache, workers, vendored_fonts(settings["allowed_roots"]))
+        result = _typeset(split_document(html), settings, cache, current, vendored_fonts(settings["allowed_roots"]))
     finally:
-        if own_pool:
-            workers.close()
+        if session is None:
+            current.close()
     cache.prune()
     return result
 
 
-def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, pool: WorkerPool,
+def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, pool: Session,
              originals: dict[str, Path]) -> TypesetResult:  # fmt: skip
     chapter_jobs = [Job(chapter, _BLANK_FOOTERS, lineage=found.group(1) if (found := _CHAPTER_ID.search(chapter))
                         else None) for chapter in split.chapters]  # fmt: skip
@@ -209,10 +256,11 @@ def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, pool: Wor
             labels.setdefault(name, to_persian_digits(len(sizes) + page + 1))
         sizes.extend(chapter.page_sizes)
     front, stamps = _render_all(
-        [Job(split.front, _reference_css(labels), frozenset(labels)), Job(_stamp_html(split, sizes), _STAMP_CSS)],
+        [Job(_with_page_numbers(split.front, labels), _REFERENCE_CSS, frozenset(labels)),
+         Job(_stamp_html(split, sizes), _STAMP_CSS)],
         settings, cache, pool,
     )  # fmt: skip
     if len(stamps.page_sizes) != len(sizes):
         raise TypesetError(f"stamp pages ({len(stamps.page_sizes)}) do not match body pages ({len(sizes)})")
-    pdf = merge(front, chapters, stamps, originals)
+    pdf = merge(front, chapters, stamps, originals, pool.subset)
     return TypesetResult(pdf, len(front.page_sizes) + len(sizes))

@@ -94,6 +94,10 @@ class PartCache:
         if self.folder is not None:
             write_atomic(self.folder / f"latest-{lineage}", key.encode())
 
+    @staticmethod
+    def holds_parts(folder: Path | None) -> bool:
+        return folder is not None and folder.is_dir() and any(folder.glob("*.pdf"))
+
     def prune(self) -> None:
         """Remove entries not used for ``MAX_AGE_DAYS``."""
         if self.folder is None or not self.folder.is_dir():

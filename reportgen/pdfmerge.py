@@ -17,7 +17,7 @@ import hashlib
 import io
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,9 @@ from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
 
 from reportgen.typeset_types import RenderedPart
+
+Subsetter = Callable[[Path, set[int]], bytes]
+"""Makes a font subset holding the given glyph ids (``subset_font``, or a memo of it)."""
 
 
 def _widths(cid_font: Any) -> dict[int, Any]:
@@ -87,7 +90,8 @@ def _postscript_name(data: bytes) -> str:
     return str(TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6))
 
 
-def _subset(original: Path, glyphs: set[int]) -> bytes:
+def subset_font(original: Path, glyphs: set[int]) -> bytes:
+    """``original`` cut down to ``glyphs``, glyph ids kept, without a build time in the bytes."""
     font = TTFont(original, recalcTimestamp=False)  # no build time in the bytes
     options = font_subset.Options(retain_gids=True, notdef_outline=True, hinting=False, layout_features=[],
                                   name_IDs=[1, 2, 3, 4, 5, 6],
@@ -137,7 +141,7 @@ def _font_uses(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> dict[str, list[t
     return uses
 
 
-def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> None:
+def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path], subset: Subsetter) -> None:
     """One font dictionary and one embedded subset per vendored face, for every page.
 
     WeasyPrint subsets with glyph ids kept, so every part's glyph ids index the
@@ -157,7 +161,7 @@ def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> None:
                 widths.setdefault(glyph, width)
             for glyph, text in _unicode_map(font).items():
                 unicode.setdefault(glyph, text)
-        data = _subset(originals[face], set(widths))
+        data = subset(originals[face], set(widths))
         tag = "".join(chr(65 + int(c, 16)) for c in hashlib.sha256(data).hexdigest()[:6])
         first = uses[0][2]
         family = str(first["/BaseFont"]).split("+")[-1]
@@ -243,7 +247,7 @@ def _overlay(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp_pdf: pikepdf.Pdf, stamp
 
 
 def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: RenderedPart,
-          originals: dict[str, Path]) -> bytes:  # fmt: skip
+          originals: dict[str, Path], subset: Subsetter = subset_font) -> bytes:  # fmt: skip
     """One PDF: the front part, then the chapters with their footers stamped; fonts shared, links made."""
     merged = pikepdf.Pdf.open(io.BytesIO(front.pdf))
     parts = [pikepdf.Pdf.open(io.BytesIO(chapter.pdf)) for chapter in chapters]
@@ -273,7 +277,7 @@ def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: Rendere
             if "/Annots" not in annotated:
                 annotated.Annots = pikepdf.Array()
             annotated.Annots.append(merged.make_indirect(link))
-    _share_fonts(merged, originals)
+    _share_fonts(merged, originals, subset)
     packed = _save(merged)
     for part in (*parts, stamp_pdf, merged):
         part.close()

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.chapters import typeset_chapters
+from reportgen.chapters import Session, prepare_session, typeset_chapters
 from reportgen.editions import EditionRef, load_edition
 from reportgen.freeze import check_frozen
 from reportgen.models import Edition
@@ -42,18 +42,25 @@ TIME_LIMIT_SECONDS = 600.0
 
 
 def typeset_edition(
-    project: Project, edition: Edition, time_limit: float = TIME_LIMIT_SECONDS, jobs: int = 1
+    project: Project, edition: Edition, time_limit: float = TIME_LIMIT_SECONDS, jobs: int = 1,
+    session: Session | None = None,
 ) -> TypesetResult:
-    """The edition as PDF bytes (nothing written); ``jobs`` > 1 lays chapters out in parallel, cached."""
-    return typeset_html(project, render_html(project, edition), source_date_epoch(edition), time_limit, jobs)
+    """The edition as PDF bytes (nothing written).
+
+    ``jobs`` > 1 (or a ``session``, which ``watch`` keeps warm between builds)
+    lays chapters out in parallel, cached and incrementally.
+    """
+    html = render_html(project, edition)
+    return typeset_html(project, html, source_date_epoch(edition), time_limit, jobs, session)
 
 
-def typeset_html(project: Project, html: str, epoch: int, time_limit: float, jobs: int) -> TypesetResult:
+def typeset_html(project: Project, html: str, epoch: int, time_limit: float, jobs: int,
+                 session: Session | None = None) -> TypesetResult:  # fmt: skip
     options = TypesetOptions(stylesheets=project.stylesheets, base_dir=project.templates,
                              allowed_roots=project.readable_roots, source_date_epoch=epoch,
                              time_limit=time_limit)  # fmt: skip
-    if jobs > 1:
-        return typeset_chapters(html, options, jobs=jobs, cache_dir=project.cache)
+    if jobs > 1 or session is not None:
+        return typeset_chapters(html, options, jobs=jobs, cache_dir=project.cache, session=session)
     from reportgen.typeset import typeset_pdf  # WeasyPrint loads only when something is laid out
 
     return typeset_pdf(html, **options)
@@ -70,13 +77,19 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
 
 
 def build_edition(
-    project: Project, ref: EditionRef, output_dir: Path | None = None, jobs: int = 1
+    project: Project, ref: EditionRef, output_dir: Path | None = None, jobs: int = 1,
+    session: Session | None = None,
 ) -> BuildResult:
     """Build one edition's PDF into ``output_dir`` (default: the project's output)."""
     started = time.perf_counter()
-    edition = load_edition(project, ref)
-    check_frozen(project, ref.report, edition.stage, ref.edition)
-    result = typeset_edition(project, edition, jobs=jobs)
+    own_session = prepare_session(jobs, project.cache) if jobs > 1 and session is None else None
+    try:
+        edition = load_edition(project, ref)
+        check_frozen(project, ref.report, edition.stage, ref.edition)
+        result = typeset_edition(project, edition, jobs=jobs, session=session or own_session)
+    finally:
+        if own_session is not None:
+            own_session.close()
     path = (output_dir or project.output) / ref.pdf_name
     write_atomic(path, result.pdf)
     return BuildResult(ref, path, result.pages, time.perf_counter() - started)

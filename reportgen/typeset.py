@@ -30,8 +30,8 @@ from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from reportgen import resync
 from reportgen.errors import TypesetError
+from reportgen.resync import SUPPORTED, TracedRender, Unsupported, render_traced
 from reportgen.typeset_types import LayoutTrace, RenderedPart, TracedPart, TypesetResult
 
 
@@ -201,17 +201,17 @@ def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: A
     Falls back to an ordinary whole layout (and no trace) where the incremental
     paginator does not apply (another WeasyPrint release, page-based counters).
     """
-    if not resync.SUPPORTED:
+    if not SUPPORTED:
         return TracedPart(render_part(html, **settings), None, None)
-    outcome: list[resync.TracedRender] = []
+    outcome: list[TracedRender] = []
 
     def traced(document: Any, styles: list[Any], font_config: FontConfiguration, counter_style: CounterStyle) -> Any:
-        outcome.append(resync.render_traced(document, styles, font_config, counter_style, previous))
+        outcome.append(render_traced(document, styles, font_config, counter_style, previous))
         return outcome[-1].document
 
     try:
         part = render_part(html, layout=traced, **settings)
-    except resync.Unsupported:
+    except Unsupported:
         return TracedPart(render_part(html, **settings), None, None)
     return TracedPart(part, outcome[-1].trace, outcome[-1].resynced_at)
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from reportgen.chapters import Session
 from reportgen.editions import EditionRef
 from reportgen.errors import ReportgenError
 from reportgen.paths import Project
@@ -39,17 +40,25 @@ def watch(
     should_stop: Callable[[], bool] = lambda: False,
     interval: float = 0.1,
 ) -> None:
-    """Build now, then again after every change, until ``should_stop()``."""
+    """Build now, then again after every change, until ``should_stop()``.
+
+    One typesetting session lives as long as the watch: its workers, the
+    WeasyPrint import and the last font subsets stay warm between builds.
+    """
     folders = watched_folders(project, ref)
     seen: Snapshot | None = None
-    while not should_stop():
-        current = snapshot(folders)
-        if current != seen:
-            seen = current
-            try:
-                on_build(build_edition(project, ref, output, jobs=jobs))
-            except ReportgenError as error:
-                on_build(error)
-            seen = snapshot(folders)  # a save during the build triggers one more
-            continue
-        time.sleep(interval)
+    session = Session(jobs)
+    try:
+        while not should_stop():
+            current = snapshot(folders)
+            if current != seen:
+                seen = current
+                try:
+                    on_build(build_edition(project, ref, output, jobs=jobs, session=session))
+                except ReportgenError as error:
+                    on_build(error)
+                session.warm_up()  # after the first build, so its result is not delayed
+                continue  # ``seen`` is from before the build: a save during it triggers one more
+            time.sleep(interval)
+    finally:
+        session.close()
