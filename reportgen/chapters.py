@@ -169,13 +169,13 @@ class Session:
         # A clean interpreter per worker: no inherited Pango or fontconfig state.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
 
-    def subset(self, original: Path, glyphs: set[int]) -> bytes:
-        """A face cut down to ``glyphs`` (ids kept); the last few reused, since most edits add no glyph."""
+    def subset(self, original: Path, glyphs: set[int], cache: PartCache) -> bytes:
+        """A face cut down to ``glyphs`` (ids kept): most edits add no glyph, so the last ones are kept."""
         key = (original, frozenset(glyphs))
         if key not in self.subsets:
             if len(self.subsets) >= 16:
                 self.subsets.pop(next(iter(self.subsets)))
-            self.subsets[key] = subset_font(original, glyphs)
+            self.subsets[key] = cache.font_subset(original, key[1], lambda: subset_font(original, glyphs))
         return self.subsets[key]
 
     def close(self) -> None:
@@ -262,5 +262,5 @@ def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, pool: Ses
     )  # fmt: skip
     if len(stamps.page_sizes) != len(sizes):
         raise TypesetError(f"stamp pages ({len(stamps.page_sizes)}) do not match body pages ({len(sizes)})")
-    pdf = merge(front, chapters, stamps, originals, pool.subset)
+    pdf = merge(front, chapters, stamps, originals, lambda face, glyphs: pool.subset(face, glyphs, cache))
     return TypesetResult(pdf, len(front.page_sizes) + len(sizes))

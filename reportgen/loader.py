@@ -85,8 +85,21 @@ def format_path(where: PathKey) -> str:
     return text
 
 
-class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, BaseResolver):
-    """PyYAML's pieces with no implicit resolvers and no aliases."""
+class _NoAliasComposer(Composer):
+    """PyYAML's composer, refusing anchors and aliases."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[attr-defined]
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
+            raise yaml.MarkedYAMLError(
+                problem="anchors and aliases (& and *) are not allowed; write the value out",
+                problem_mark=event.start_mark,  # type: ignore[arg-type]
+            )
+        return super().compose_node(parent, index)
+
+
+class _StrictLoader(Reader, Scanner, Parser, _NoAliasComposer, SafeConstructor, BaseResolver):
+    """PyYAML's pure-Python pieces with no implicit resolvers and no aliases: exact error messages."""
 
     def __init__(self, stream: str) -> None:
         Reader.__init__(self, stream)
@@ -96,14 +109,35 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, BaseReso
         SafeConstructor.__init__(self)
         BaseResolver.__init__(self)
 
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
-            raise yaml.MarkedYAMLError(
-                problem="anchors and aliases (& and *) are not allowed; write the value out",
-                problem_mark=event.start_mark,  # type: ignore[arg-type]
-            )
-        return super().compose_node(parent, index)
+
+_FastParser: type | None
+try:  # libyaml's scanner and parser: the same events, some seven times faster
+    from yaml._yaml import CParser as _FastParser
+except ImportError:  # PyYAML built without libyaml
+    _FastParser = None
+
+
+def _fast_node(text: str) -> Node | None:
+    """The document's node tree through libyaml, or None if only the pure-Python loader may judge it.
+
+    Anything unusual (characters YAML forbids, any error at all) is left to
+    ``_StrictLoader``, whose messages the error corpus pins down; for valid
+    files both give the same nodes and marks (tested on every bundled file).
+    """
+    if _FastParser is None or Reader.NON_PRINTABLE.search(text):
+        return None
+
+    class Loader(_NoAliasComposer, _FastParser, SafeConstructor, BaseResolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str) -> None:
+            _FastParser.__init__(self, stream)  # type: ignore[misc]
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            BaseResolver.__init__(self)
+
+    try:
+        return Loader(text).get_single_node()
+    except Exception:  # noqa: BLE001 - the strict loader reports it, with a located message
+        return None
 
 
 def _mark(node: Node) -> tuple[int, int]:
@@ -119,7 +153,7 @@ def _checked_text(node: ScalarNode, where: PathKey, path: Path) -> str:
         line, column_or_none = _mark(node)
         column: int | None = column_or_none
         before = text[: match.start()]
-        if node.style is None and "\n" not in before:
+        if not node.style and "\n" not in before:  # plain: None from PyYAML, "" from libyaml
             column = column_or_none + match.start()  # a plain one-line scalar: the character itself
         elif node.style == "|":
             line, column = line + 1 + before.count("\n"), None  # a literal block: its line
@@ -168,6 +202,10 @@ def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], 
 
 def parse_yaml(text: str, path: Path) -> LoadedFile:
     """Parse one YAML document held in ``text`` (read from ``path``)."""
+    node = _fast_node(text)
+    if node is not None:
+        marks: dict[PathKey, tuple[int, int]] = {}
+        return LoadedFile(path, _to_data(node, (), marks, path), marks)
     try:
         loader = _StrictLoader(text)
         node = loader.get_single_node()
@@ -195,7 +233,7 @@ def parse_yaml(text: str, path: Path) -> LoadedFile:
         raise ContentError([Problem(path, line, column, "", message)]) from None
     if node is None:
         raise ContentError([Problem(path, 1, 1, "", "file is empty")])
-    marks: dict[PathKey, tuple[int, int]] = {}
+    marks = {}
     data = _to_data(node, (), marks, path)
     return LoadedFile(path, data, marks)
 

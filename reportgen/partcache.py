@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -93,6 +94,21 @@ class PartCache:
     def remember(self, lineage: str, key: str) -> None:
         if self.folder is not None:
             write_atomic(self.folder / f"latest-{lineage}", key.encode())
+
+    def font_subset(self, original: Path, glyphs: frozenset[int], make: Callable[[], bytes]) -> bytes:
+        """A font subset from the cache, or ``make()``'s, kept for the next build."""
+        if self.folder is None:
+            return make()
+        key = hashlib.sha256(json.dumps([self.salt, original.name, sorted(glyphs)]).encode()).hexdigest()
+        path = self.folder / f"font-{key}.ttf"
+        try:
+            data = path.read_bytes()
+            os.utime(path)
+            return data
+        except OSError:
+            data = make()
+            write_atomic(path, data)
+            return data
 
     @staticmethod
     def holds_parts(folder: Path | None) -> bool:

@@ -160,6 +160,10 @@ def make_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Compiled templates, keyed by their source's checksum, in Jinja's own
+        # per-user temporary folder (created private, its owner checked): not
+        # in the project, where shipped content could plant code.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     environment.filters.update(
         md=_markdown,

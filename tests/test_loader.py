@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reportgen.errors import ContentError
 from reportgen.loader import load_yaml, parse_yaml
+
+from conftest import REPO
 
 F = Path("f.yaml")
 
@@ -68,3 +71,23 @@ def test_invalid_utf8(tmp_path: Path) -> None:
 
 def test_deep_nesting_is_refused() -> None:
     assert "nesting deeper than" in error_of("a: " + "[" * 40 + "]" * 40 + "\n")
+
+
+def test_libyaml_and_the_strict_loader_agree_on_every_bundled_file() -> None:
+    """Valid files go through libyaml for speed; they must load exactly as the pure-Python loader loads them."""
+    from reportgen.loader import _fast_node, _StrictLoader, _to_data
+
+    files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests" / "data").rglob("*.yaml"))
+    checked = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast = _fast_node(text)
+        if fast is None:
+            continue  # left to the strict loader (the bad-input corpus lives here)
+        strict = _StrictLoader(text).get_single_node()
+        fast_marks: dict[Any, Any] = {}
+        strict_marks: dict[Any, Any] = {}
+        assert _to_data(fast, (), fast_marks, path) == _to_data(strict, (), strict_marks, path), path
+        assert fast_marks == strict_marks, path
+        checked += 1
+    assert checked >= 20
