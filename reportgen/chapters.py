@@ -106,7 +106,7 @@ def _lay_out(job: Job, settings: TypesetOptions, previous: LayoutTrace | None) -
     return render_traced_part(job.html, previous=previous, **options)
 
 
-def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, pool: Session) -> list[RenderedPart]:
+def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, session: Session) -> list[RenderedPart]:
     """Lay jobs out, from the cache where possible, the largest first so the workers finish together.
 
     A part missing from the cache whose lineage has an earlier layout is laid
@@ -118,7 +118,7 @@ def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, poo
     missing = sorted((i for i, hit in enumerate(found) if hit is None), key=lambda i: -len(jobs[i].html))
     earlier = {i: cache.latest(lineage) for i in missing if (lineage := lineages[i]) is not None}
     work = [(jobs[i], hit.trace if (hit := earlier.get(i)) is not None else None) for i in missing]
-    for index, traced in zip(missing, pool.map(work, settings), strict=True):
+    for index, traced in zip(missing, session.map(work, settings), strict=True):
         part, previous = traced.part, earlier.get(index)
         if traced.resynced_at is not None and previous is not None:
             spliced = splice(part, previous.part, traced.resynced_at)
@@ -243,11 +243,11 @@ def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_di
     return result
 
 
-def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, pool: Session,
+def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, session: Session,
              originals: dict[str, Path]) -> TypesetResult:  # fmt: skip
     chapter_jobs = [Job(chapter, _BLANK_FOOTERS, lineage=found.group(1) if (found := _CHAPTER_ID.search(chapter))
                         else None) for chapter in split.chapters]  # fmt: skip
-    chapters = _render_all(chapter_jobs, settings, cache, pool)
+    chapters = _render_all(chapter_jobs, settings, cache, session)
     # Body page numbers, and where every chapter anchor landed.
     labels: dict[str, str] = {}
     sizes: list[tuple[float, float]] = []
@@ -258,9 +258,9 @@ def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, pool: Ses
     front, stamps = _render_all(
         [Job(_with_page_numbers(split.front, labels), _REFERENCE_CSS, frozenset(labels)),
          Job(_stamp_html(split, sizes), _STAMP_CSS)],
-        settings, cache, pool,
+        settings, cache, session,
     )  # fmt: skip
     if len(stamps.page_sizes) != len(sizes):
         raise TypesetError(f"stamp pages ({len(stamps.page_sizes)}) do not match body pages ({len(sizes)})")
-    pdf = merge(front, chapters, stamps, originals, lambda face, glyphs: pool.subset(face, glyphs, cache))
+    pdf = merge(front, chapters, stamps, originals, lambda face, glyphs: session.subset(face, glyphs, cache))
     return TypesetResult(pdf, len(front.page_sizes) + len(sizes))

@@ -76,6 +76,13 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
     return path, result.pages
 
 
+def _checked_html(project: Project, ref: EditionRef) -> tuple[str, int]:
+    """The edition's HTML and date; its models go out of scope here, so layout can reuse their memory."""
+    edition = load_edition(project, ref)
+    check_frozen(project, ref.report, edition.stage, ref.edition)
+    return render_html(project, edition), source_date_epoch(edition)
+
+
 def build_edition(
     project: Project, ref: EditionRef, output_dir: Path | None = None, jobs: int = 1,
     session: Session | None = None,
@@ -84,9 +91,8 @@ def build_edition(
     started = time.perf_counter()
     own_session = prepare_session(jobs, project.cache) if jobs > 1 and session is None else None
     try:
-        edition = load_edition(project, ref)
-        check_frozen(project, ref.report, edition.stage, ref.edition)
-        result = typeset_edition(project, edition, jobs=jobs, session=session or own_session)
+        html, epoch = _checked_html(project, ref)
+        result = typeset_html(project, html, epoch, TIME_LIMIT_SECONDS, jobs, session or own_session)
     finally:
         if own_session is not None:
             own_session.close()
