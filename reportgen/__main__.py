@@ -1,5 +1,15 @@
-"""``python -m reportgen``."""
+"""``python -m reportgen`` and the ``reportgen`` command.
 
-from reportgen.cli import main
+Kept free of imports: worker processes (started with ``spawn``) re-import the
+command's script, so whatever it imports at the top every worker imports too.
+"""
 
-main()
+
+def main() -> None:
+    from reportgen.cli import main as command_line
+
+    command_line()
+
+
+if __name__ == "__main__":
+    main()

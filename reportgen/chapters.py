@@ -17,6 +17,8 @@ chapter — and:
    links from the front part to the chapters re-made, each font face
    embedded once.
 
+Used with ``-j N``, by ``watch``, and for large editions even in one process
+(``is_large``: memory is then bounded by the largest chapter, not the whole).
 The merged PDF has the same text, outline and links as a single pass, and a
 cold build is byte-reproducible; after an incremental layout the pages are
 the same, though font subsets may hold a few more glyphs than a cold build's.
@@ -215,6 +217,21 @@ def _stamp_html(split: Split, sizes: Sequence[tuple[float, float]]) -> str:
 
 
 _CHAPTER_ID = re.compile(r'<section class="chapter[^"]*" id="([^"]+)"')
+
+LARGE_DOCUMENT_CHARACTERS = 500_000
+"""From this much HTML (about 150 pages of a stage report) a one-process build goes chapter by chapter too.
+
+WeasyPrint keeps every page's boxes until the PDF is written, so a single pass
+needs memory in proportion to the whole document; chapter by chapter it needs
+that of the largest chapter (a 400-page edition: about 0.4× the memory, and
+no slower). Below this size the split's fixed costs (stamps, merge) outweigh
+what it saves.
+"""
+
+
+def is_large(html: str) -> bool:
+    """Whether ``html`` is large enough to lay out chapter by chapter even in one process."""
+    return len(html) >= LARGE_DOCUMENT_CHARACTERS
 
 
 def prepare_session(jobs: int, cache_dir: Path | None) -> Session:

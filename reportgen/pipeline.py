@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.chapters import Session, prepare_session, typeset_chapters
+from reportgen.chapters import Session, is_large, prepare_session, typeset_chapters
 from reportgen.editions import EditionRef, load_edition
 from reportgen.freeze import check_frozen
 from reportgen.models import Edition
@@ -85,13 +85,21 @@ def _checked_html(project: Project, ref: EditionRef) -> tuple[str, int]:
 
 def build_edition(
     project: Project, ref: EditionRef, output_dir: Path | None = None, jobs: int = 1,
-    session: Session | None = None,
+    session: Session | None = None, split_large: bool = True,
 ) -> BuildResult:
-    """Build one edition's PDF into ``output_dir`` (default: the project's output)."""
+    """Build one edition's PDF into ``output_dir`` (default: the project's output).
+
+    Laid out chapter by chapter (cached, incremental) with ``jobs`` > 1, a
+    ``session``, or, unless ``split_large`` is off, a large edition; otherwise
+    in one pass, whose bytes never depend on the part cache (what ``release``
+    publishes).
+    """
     started = time.perf_counter()
     own_session = prepare_session(jobs, project.cache) if jobs > 1 and session is None else None
     try:
         html, epoch = _checked_html(project, ref)
+        if session is None and own_session is None and split_large and is_large(html):
+            own_session = Session(1)  # bounded memory: one chapter's boxes at a time
         result = typeset_html(project, html, epoch, TIME_LIMIT_SECONDS, jobs, session or own_session)
     finally:
         if own_session is not None:

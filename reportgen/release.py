@@ -191,7 +191,7 @@ def _build(project: Project, artifact: Artifact, output: Path) -> Built:
 
     started = time.perf_counter()
     if artifact.kind == "edition":
-        result = build_edition(project, artifact.ref, output)
+        result = build_edition(project, artifact.ref, output, split_large=False)  # bytes independent of any cache
         path, pages = result.path, result.pages
     else:
         assert artifact.base is not None

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
 import os
@@ -136,6 +137,29 @@ def _source_date_epoch(epoch: int | None) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+@contextmanager
+def _layout_collection() -> Iterator[Callable[[], object]]:
+    """Cyclic garbage collection tuned for one layout; yields a function to call between layout and drawing.
+
+    Layout builds millions of objects that all live until it ends, so every
+    full collection during it scans them in vain (about 15 % of layout time);
+    young collections stay on to catch short-lived cycles. The garbage freed
+    when layout ends (the pre-layout box tree) is collected before drawing, so
+    the PDF is written into that memory rather than into new memory.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None  # the thresholds are the process's: only the main thread changes them
+        return
+    young, middle, old = gc.get_threshold()
+    gc.collect()  # whatever the caller left behind is freed before layout, not kept through it
+    gc.set_threshold(young, middle, _NO_FULL_COLLECTIONS)
+    try:
+        yield gc.collect
+    finally:
+        gc.set_threshold(young, middle, old)
+
+
+_NO_FULL_COLLECTIONS = 2**30
 _PX_TO_PT = 0.75
 
 
@@ -166,7 +190,8 @@ def render_part(
     # by the stylesheets and the render.
     font_config = FontConfiguration()
     counter_style = CounterStyle()
-    with _collect_warnings() as warnings, _source_date_epoch(source_date_epoch), _time_limit(time_limit):
+    with (_layout_collection() as collect_layout_garbage, _collect_warnings() as warnings,
+          _source_date_epoch(source_date_epoch), _time_limit(time_limit)):
         try:
             styles = [
                 CSS(filename=str(path), font_config=font_config, counter_style=counter_style,
@@ -178,6 +203,8 @@ def render_part(
                                   url_fetcher=fetcher))  # fmt: skip
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             rendered = layout(document, styles, font_config, counter_style)
+            del document, styles  # only the laid-out pages are needed from here on
+            collect_layout_garbage()
             pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts)
         except RefusedResource as error:
             raise TypesetError(str(error)) from None

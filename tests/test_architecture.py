@@ -40,6 +40,17 @@ def test_nothing_imports_the_cli() -> None:
     assert not [name for name, found in MODULES.items() if "reportgen.cli" in found and name != "__main__"]
 
 
+def test_the_command_script_imports_nothing_heavy() -> None:
+    """Spawned workers re-import the ``reportgen`` script: it must not pull in the CLI and its dependencies."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run([sys.executable, "-c", "import sys, reportgen.__main__; print(sorted(sys.modules))"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    for heavy in ("reportgen.cli", "click", "pydantic", "weasyprint"):
+        assert f"'{heavy}'" not in loaded, heavy
+
+
 def test_bottom_layers_import_no_stage() -> None:
     for bottom in ("errors", "paths", "persian"):
         assert not {m for m in MODULES[bottom] if m.startswith("reportgen.")}, bottom

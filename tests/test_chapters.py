@@ -133,3 +133,22 @@ def test_watch_rebuilds_after_an_edit(mini_project: Project) -> None:
     thread.join(timeout=60)
     assert len(builds) == 2 and all(isinstance(b, BuildResult) for b in builds)
     assert "چرایی وجود نهاد" in normalize(text(mini_project.output / MINI_REF.pdf_name))
+
+
+def test_a_large_edition_goes_chapter_by_chapter_in_one_process(both: tuple[Path, Path, Project], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Bounded memory: a plain build of a large edition lays chapters out one at a time (release never does)."""
+    import reportgen.chapters
+
+    from conftest import DATA
+
+    single, _, _ = both
+    monkeypatch.setattr(reportgen.chapters, "LARGE_DOCUMENT_CHARACTERS", 1)  # the mini edition counts as large
+    project = make_project(tmp_path / "project", DATA / "mini" / "content")
+    one_pass = build_edition(project, MINI_REF, tmp_path / "one-pass", split_large=False).path
+    assert not project.cache.exists()
+    assert one_pass.read_bytes() == single.read_bytes()
+    by_chapter = build_edition(project, MINI_REF, tmp_path / "by-chapter").path
+    assert len(list(project.cache.glob("*.pdf"))) > 8  # every chapter, the front and the stamps
+    assert text(by_chapter) == text(single)
+    assert outline_titles(by_chapter) == outline_titles(single)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -153,3 +154,25 @@ def test_weasyprint_warnings_fail_the_build(tmp_path: Path) -> None:
     css.write_text("p { colour: red; }")
     with pytest.raises(TypesetError, match="colour"):
         typeset_pdf("<p>x</p>", stylesheets=[css], base_dir=tmp_path, allowed_roots=[tmp_path])
+
+
+def test_no_full_collections_during_layout_and_thresholds_restored(tmp_path: Path) -> None:
+    import gc
+
+    from reportgen.typeset import render_part
+
+    seen: list[tuple[int, int, int]] = []
+
+    def layout(document: Any, styles: list[Any], font_config: Any, counter_style: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return document.render(stylesheets=styles, font_config=font_config, counter_style=counter_style)
+
+    before = gc.get_threshold()
+    part = render_part("<p>سلام</p>", stylesheets=[], base_dir=tmp_path, allowed_roots=[tmp_path], layout=layout)
+    assert len(part.page_sizes) == 1
+    assert seen[0][:2] == before[:2] and seen[0][2] > 10**6  # young collections on, full ones off
+    assert gc.get_threshold() == before
+    with pytest.raises(TypesetError):
+        render_part("<p>x</p>", stylesheets=[tmp_path / "missing.css"], base_dir=tmp_path,
+                    allowed_roots=[tmp_path], layout=layout)  # fmt: skip
+    assert gc.get_threshold() == before  # restored after a failed build too
