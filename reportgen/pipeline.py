@@ -98,7 +98,7 @@ def build_edition(
     own_session = prepare_session(jobs, project.cache) if jobs > 1 and session is None else None
     try:
         html, epoch = _checked_html(project, ref)
-        if session is None and own_session is None and split_large and is_large(html):
+        if session is None and jobs == 1 and split_large and is_large(html):
             own_session = Session(1)  # bounded memory: one chapter's boxes at a time
         result = typeset_html(project, html, epoch, TIME_LIMIT_SECONDS, jobs, session or own_session)
     finally:

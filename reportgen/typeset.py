@@ -137,6 +137,9 @@ def _source_date_epoch(epoch: int | None) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+_NO_FULL_COLLECTIONS = 2**30
+
+
 @contextmanager
 def _layout_collection() -> Iterator[Callable[[], object]]:
     """Cyclic garbage collection tuned for one layout; yields a function to call between layout and drawing.
@@ -159,7 +162,6 @@ def _layout_collection() -> Iterator[Callable[[], object]]:
         gc.set_threshold(young, middle, old)
 
 
-_NO_FULL_COLLECTIONS = 2**30
 _PX_TO_PT = 0.75
 
 
