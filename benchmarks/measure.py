@@ -4,8 +4,9 @@
 Every command runs under ``launch.py`` (see there why), which reports:
 
 - wall time: ``time.perf_counter`` around the command;
-- CPU time: user + system from ``os.wait4``, which on Linux includes every
-  descendant the command waited for (worker processes of a parallel build too);
+- CPU time: user + system of the command and every descendant, including
+  those the command did not wait for (a fork server and its workers: the
+  launcher adopts orphans and reaps them before it reports);
 - ``ru_maxrss``: the largest single process of the tree.
 
 Peak memory is the larger of ``ru_maxrss`` and the largest *sum* of resident
