@@ -90,12 +90,19 @@ def _postscript_name(data: bytes) -> str:
     return str(TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6))
 
 
+# Text is drawn by glyph id, already shaped: an embedded subset needs no shaping tables.
+_LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF")
+
+
 def subset_font(original: Path, glyphs: set[int]) -> bytes:
     """``original`` cut down to ``glyphs``, glyph ids kept, without a build time in the bytes."""
     font = TTFont(original, recalcTimestamp=False)  # no build time in the bytes
+    for tag in _LAYOUT_TABLES:  # dropped anyway; removed first, fontTools does not parse them (half its time)
+        if tag in font:
+            del font[tag]
     options = font_subset.Options(retain_gids=True, notdef_outline=True, hinting=False, layout_features=[],
                                   name_IDs=[1, 2, 3, 4, 5, 6],
-                                  drop_tables=[*font_subset.Options().drop_tables, "GSUB", "GPOS", "GDEF"])  # fmt: skip
+                                  drop_tables=[*font_subset.Options().drop_tables, *_LAYOUT_TABLES])  # fmt: skip
     subsetter = font_subset.Subsetter(options)
     subsetter.populate(gids=sorted(glyphs | {0}))
     subsetter.subset(font)
