@@ -1,4 +1,5 @@
-"""HTML → PDF with WeasyPrint: the only module using its public API (``resync`` drives its paginator).
+"""HTML → PDF with WeasyPrint: the only module using its public API (``resync`` drives its paginator,
+``leaders`` retouches the laid-out pages).
 
 - One ``FontConfiguration`` is shared by every stylesheet and by ``write_pdf``;
   without it ``@font-face`` is ignored and WeasyPrint silently falls back.
@@ -32,6 +33,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reportgen.errors import TypesetError
+from reportgen.leaders import join_leader_dots
 from reportgen.resync import SUPPORTED, TracedRender, Unsupported, render_traced
 from reportgen.typeset_types import LayoutTrace, RenderedPart, TracedPart, TypesetResult
 
@@ -205,6 +207,7 @@ def render_part(
                                   url_fetcher=fetcher))  # fmt: skip
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             rendered = layout(document, styles, font_config, counter_style)
+            join_leader_dots(rendered.pages)
             del document, styles  # only the laid-out pages are needed from here on
             collect_layout_garbage()
             pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts)
