@@ -22,24 +22,23 @@ Used with ``-j N``, by ``watch``, and for large editions even in one process
 The merged PDF has the same text, outline and links as a single pass, and a
 cold build is byte-reproducible; after an incremental layout the pages are
 the same, though font subsets may hold a few more glyphs than a cold build's.
-The rest of the pipeline only calls ``typeset_chapters``.
+The worker processes, and what stays warm between parts and builds, live in
+``workers``. The rest of the pipeline only calls ``typeset_chapters``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reportgen.errors import TypesetError
 from reportgen.partcache import CachedPart, PartCache
-from reportgen.pdfmerge import merge, splice, subset_font, vendored_fonts
+from reportgen.pdfmerge import merge, splice, vendored_fonts
 from reportgen.persian import to_persian_digits
-from reportgen.typeset_types import LayoutTrace, RenderedPart, TracedPart, TypesetOptions, TypesetResult
+from reportgen.typeset_types import RenderedPart, TypesetOptions, TypesetResult
+from reportgen.workers import Job, Session, lay_out
 
 _CHAPTER_START = re.compile(r'(?=<section class="chapter )')
 _MAIN = re.compile(r'(<div class="main-matter">)(.*)(</div>\s*</body>)', re.S)
@@ -83,31 +82,6 @@ def split_document(html: str) -> Split:
 # ----------------------------------------------------------------- rendering parts
 
 
-@dataclass(frozen=True)
-class Job:
-    """One part to lay out."""
-
-    html: str
-    extra_css: str = ""
-    foreign: frozenset[str] = frozenset()
-    """Anchors the part links to that live in other parts."""
-    lineage: str | None = None
-    """A name shared by the part's successive versions (a chapter's id): laid out incrementally."""
-
-
-def _import_weasyprint() -> None:
-    import reportgen.typeset  # noqa: F401
-
-
-def _lay_out(job: Job, settings: TypesetOptions, previous: LayoutTrace | None) -> TracedPart:
-    from reportgen.typeset import render_part, render_traced_part  # WeasyPrint loads only where parts are laid out
-
-    options: dict[str, Any] = dict(settings, extra_css=job.extra_css, foreign_anchors=job.foreign)
-    if job.lineage is None:
-        return TracedPart(render_part(job.html, **options), None, None)
-    return render_traced_part(job.html, previous=previous, **options)
-
-
 def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, session: Session) -> list[RenderedPart]:
     """Lay jobs out, from the cache where possible, the largest first so the workers finish together.
 
@@ -125,7 +99,7 @@ def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, ses
         if traced.resynced_at is not None and previous is not None:
             spliced = splice(part, previous.part, traced.resynced_at)
             if spliced is None:  # its later pages link back into the new ones: lay out whole
-                traced = _lay_out(jobs[index], settings, None)
+                traced = lay_out(jobs[index], settings, None)
             part = spliced or traced.part
         found[index] = CachedPart(part, traced.trace)
         cache.put(keys[index], part, traced.trace)
@@ -133,57 +107,6 @@ def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, ses
         if lineage is not None:
             cache.remember(lineage, key)
     return [hit.part for hit in found if hit is not None]
-
-
-class Session:
-    """What a caller that typesets again and again (``watch``) keeps warm between builds.
-
-    The worker processes (started only once more than one part needs laying
-    out) and the font subsets last made; parts laid out in this process find
-    WeasyPrint already imported after ``warm_up``.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.executor: ProcessPoolExecutor | None = None
-        self.subsets: dict[tuple[Path, frozenset[int]], bytes] = {}
-
-    def warm_up(self) -> None:
-        """Import WeasyPrint here now, so the first part laid out in this process does not wait for it."""
-        _import_weasyprint()
-
-    def start(self) -> None:
-        """Start the workers and let them import WeasyPrint while the caller loads and renders content."""
-        if self.workers >= 2 and self.executor is None:
-            self.executor = self._executor()
-            for _ in range(self.workers):
-                self.executor.submit(_import_weasyprint)
-
-    def map(self, work: list[tuple[Job, LayoutTrace | None]], settings: TypesetOptions) -> list[TracedPart]:
-        if len(work) < 2 or self.workers < 2:
-            return [_lay_out(job, settings, previous) for job, previous in work]
-        if self.executor is None:
-            self.executor = self._executor()
-        futures = [self.executor.submit(_lay_out, job, settings, previous) for job, previous in work]
-        return [future.result() for future in futures]
-
-    def _executor(self) -> ProcessPoolExecutor:
-        # A clean interpreter per worker: no inherited Pango or fontconfig state.
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-
-    def subset(self, original: Path, glyphs: set[int], cache: PartCache) -> bytes:
-        """A face cut down to ``glyphs`` (ids kept): most edits add no glyph, so the last ones are kept."""
-        key = (original, frozenset(glyphs))
-        if key not in self.subsets:
-            if len(self.subsets) >= 16:
-                self.subsets.pop(next(iter(self.subsets)))
-            self.subsets[key] = cache.font_subset(original, key[1], lambda: subset_font(original, glyphs))
-        return self.subsets[key]
-
-    def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(cancel_futures=True)
-            self.executor = None
 
 
 # ----------------------------------------------------------------- the front and the stamps
@@ -234,14 +157,6 @@ def is_large(html: str) -> bool:
     return len(html) >= LARGE_DOCUMENT_CHARACTERS
 
 
-def prepare_session(jobs: int, cache_dir: Path | None) -> Session:
-    """A session for one build; when nothing is cached yet, its workers start (and import) right away."""
-    session = Session(jobs)
-    if not PartCache.holds_parts(cache_dir):
-        session.start()
-    return session
-
-
 def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_dir: Path | None,
                      session: Session | None = None) -> TypesetResult:  # fmt: skip
     """Typeset a document chapter by chapter in ``jobs`` processes, reusing cached parts.
@@ -250,9 +165,10 @@ def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_di
     ``workers`` then count, not ``jobs``); otherwise one lives for this call.
     """
     cache = PartCache(cache_dir, settings)
+    shared: TypesetOptions = {**settings, "style_key": cache.salt}  # every part parses the same stylesheets
     current = Session(jobs) if session is None else session
     try:
-        result = _typeset(split_document(html), settings, cache, current, vendored_fonts(settings["allowed_roots"]))
+        result = _typeset(split_document(html), shared, cache, current, vendored_fonts(settings["allowed_roots"]))
     finally:
         if session is None:
             current.close()

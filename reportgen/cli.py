@@ -8,18 +8,20 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import jdatetime
-from rich.progress import TaskID
 
-from reportgen.editions import EditionRef, find_editions, load_edition, load_stage
 from reportgen.errors import ContentError, Problem, ReportgenError
-from reportgen.freeze import check_frozen
 from reportgen.paths import Project, find_project_root
-from reportgen.persian import format_jalali_date, parse_jalali_date, to_latin_digits
-from reportgen.publish import write_atomic
-from reportgen.release import Event
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from reportgen.release import Event
+
+# Each command imports what it needs: ``build -j`` starts its workers before
+# the content models, templates and WeasyPrint are imported.
 
 EXIT_ERROR = 1
 
@@ -71,6 +73,9 @@ pass_context = click.make_pass_decorator(Context)
 @pass_context
 def list_command(context: Context) -> None:
     """List every report, stage and edition under content/."""
+    from reportgen.editions import find_editions, load_stage
+    from reportgen.persian import format_jalali_date, to_latin_digits
+
     project = context.project()
     with _errors_to_exit(context.debug):
         refs = find_editions(project)
@@ -93,6 +98,9 @@ def list_command(context: Context) -> None:
 @pass_context
 def validate(context: Context, report: str | None) -> None:
     """Validate content without typesetting: every problem, with file:line:column."""
+    from reportgen.editions import find_editions, load_edition
+    from reportgen.freeze import check_frozen
+
     project = context.project()
     with _errors_to_exit(context.debug):
         refs = find_editions(project, report)
@@ -126,24 +134,33 @@ def validate(context: Context, report: str | None) -> None:
 def build(context: Context, report: str | None, stage: int | None, edition: int | None,
           output: Path | None, jobs: int) -> None:  # fmt: skip
     """Build edition PDFs: all of them, or those of REPORT filtered by --stage/--edition."""
-    from reportgen.pipeline import build_edition  # WeasyPrint loads only when needed
+    from reportgen.workers import prepare_session
 
     project = context.project(output)
-    with _errors_to_exit(context.debug):
-        refs = find_editions(project, report, stage, edition)
-        failures: list[tuple[EditionRef, ReportgenError]] = []
-        for ref in refs:
-            try:
-                result = build_edition(project, ref, jobs=jobs)
-            except ReportgenError as error:
-                failures.append((ref, error))
-                click.echo(f"FAILED {ref}", err=True)
-                click.echo(_format_error(error), err=True)
-                continue
-            click.echo(f"built {result.path}  ({result.pages} pages, {result.seconds:.1f} s)")
-        if failures:
-            click.echo(f"Error: {len(failures)} of {len(refs)} editions failed", err=True)
-            sys.exit(EXIT_ERROR)
+    # Workers start first, so they are ready once the content is loaded and rendered; they serve every edition.
+    session = prepare_session(jobs) if jobs > 1 else None
+    from reportgen.editions import EditionRef, find_editions
+    from reportgen.pipeline import build_edition  # WeasyPrint loads only when needed
+
+    try:
+        with _errors_to_exit(context.debug):
+            refs = find_editions(project, report, stage, edition)
+            failures: list[tuple[EditionRef, ReportgenError]] = []
+            for ref in refs:
+                try:
+                    result = build_edition(project, ref, jobs=jobs, session=session)
+                except ReportgenError as error:
+                    failures.append((ref, error))
+                    click.echo(f"FAILED {ref}", err=True)
+                    click.echo(_format_error(error), err=True)
+                    continue
+                click.echo(f"built {result.path}  ({result.pages} pages, {result.seconds:.1f} s)")
+            if failures:
+                click.echo(f"Error: {len(failures)} of {len(refs)} editions failed", err=True)
+                sys.exit(EXIT_ERROR)
+    finally:
+        if session is not None:
+            session.close()
 
 
 EXIT_DIFF_TROUBLE = 2
@@ -170,6 +187,8 @@ def diff_command(context: Context, report: str, stage: int, base: int, target: i
     """
     from reportgen.diff import diff_editions
     from reportgen.diff_format import to_html, to_json, to_text
+    from reportgen.editions import EditionRef, load_edition
+    from reportgen.publish import write_atomic
 
     project = context.project()
     try:
@@ -216,6 +235,7 @@ def diff_command(context: Context, report: str, stage: int, base: int, target: i
 @pass_context
 def watch(context: Context, report: str, stage: int, edition: int, output: Path | None, jobs: int) -> None:
     """Rebuild an edition each time its content, a template, a style or a font is saved (Ctrl-C stops)."""
+    from reportgen.editions import EditionRef, find_editions
     from reportgen.watch import watch as watch_edition
 
     project = context.project(output)
@@ -321,7 +341,10 @@ def edition() -> None:
 @pass_context
 def edition_new(context: Context, report: str, stage: int, date_text: str | None) -> None:
     """Start the next draft edition as a copy of the latest (published) one."""
+    import jdatetime
+
     from reportgen.manifest import new_edition
+    from reportgen.persian import parse_jalali_date
 
     with _errors_to_exit(context.debug):
         try:
@@ -339,6 +362,7 @@ def edition_new(context: Context, report: str, stage: int, date_text: str | None
 @pass_context
 def edition_publish(context: Context, report: str, stage: int, number: int) -> None:
     """Validate an edition and freeze it: its content hash goes into the manifest."""
+    from reportgen.editions import EditionRef
     from reportgen.manifest import publish_edition
 
     with _errors_to_exit(context.debug):

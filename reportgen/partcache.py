@@ -110,10 +110,6 @@ class PartCache:
             write_atomic(path, data)
             return data
 
-    @staticmethod
-    def holds_parts(folder: Path | None) -> bool:
-        return folder is not None and folder.is_dir() and any(folder.glob("*.pdf"))
-
     def prune(self) -> None:
         """Remove entries not used for ``MAX_AGE_DAYS``."""
         if self.folder is None or not self.folder.is_dir():

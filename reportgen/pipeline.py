@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.chapters import Session, is_large, prepare_session, typeset_chapters
+from reportgen.chapters import is_large, typeset_chapters
 from reportgen.editions import EditionRef, load_edition
 from reportgen.freeze import check_frozen
 from reportgen.models import Edition
@@ -17,6 +17,7 @@ from reportgen.redline import build_redline as mark_changes
 from reportgen.redline import finish_html
 from reportgen.templating import render_edition
 from reportgen.typeset_types import TypesetOptions, TypesetResult
+from reportgen.workers import Session, prepare_session
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def typeset_html(project: Project, html: str, epoch: int, time_limit: float, job
                  session: Session | None = None) -> TypesetResult:  # fmt: skip
     options = TypesetOptions(stylesheets=project.stylesheets, base_dir=project.templates,
                              allowed_roots=project.readable_roots, source_date_epoch=epoch,
-                             time_limit=time_limit)  # fmt: skip
+                             time_limit=time_limit, style_key=None)  # fmt: skip
     if jobs > 1 or session is not None:
         return typeset_chapters(html, options, jobs=jobs, cache_dir=project.cache, session=session)
     from reportgen.typeset import typeset_pdf  # WeasyPrint loads only when something is laid out
@@ -95,7 +96,7 @@ def build_edition(
     publishes).
     """
     started = time.perf_counter()
-    own_session = prepare_session(jobs, project.cache) if jobs > 1 and session is None else None
+    own_session = prepare_session(jobs) if jobs > 1 and session is None else None
     try:
         html, epoch = _checked_html(project, ref)
         if session is None and jobs == 1 and split_large and is_large(html):

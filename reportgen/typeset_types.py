@@ -10,7 +10,6 @@ import ctypes
 import ctypes.util
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -74,11 +73,14 @@ class TypesetOptions(TypedDict):
     allowed_roots: tuple[Path, ...]
     source_date_epoch: int | None
     time_limit: float | None
+    style_key: str | None
+    """A digest of the stylesheets and fonts: parts with the same share their parsed stylesheets."""
 
 
 @cache
 def engine_versions() -> dict[str, str]:
     """Versions of the typesetting engine, for manifests and cache keys."""
+    from importlib.metadata import version  # slow to import; few callers need it
     library = ctypes.util.find_library("pango-1.0") or "libpango-1.0.so.0"
     encoded = int(ctypes.CDLL(library).pango_version())  # major * 10000 + minor * 100 + micro
     return {

@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from reportgen.chapters import Session
 from reportgen.editions import EditionRef
 from reportgen.errors import ReportgenError
 from reportgen.paths import Project
 from reportgen.pipeline import BuildResult, build_edition
+from reportgen.workers import Session
 
 Snapshot = dict[Path, int]
 

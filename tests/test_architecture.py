@@ -42,15 +42,30 @@ def test_nothing_imports_the_cli() -> None:
     assert not [name for name, found in MODULES.items() if "reportgen.cli" in found and name != "__main__"]
 
 
-def test_the_command_script_imports_nothing_heavy() -> None:
-    """Spawned workers re-import the ``reportgen`` script: it must not pull in the CLI and its dependencies."""
+def loaded_by(module: str) -> str:
     import subprocess
     import sys
 
-    loaded = subprocess.run([sys.executable, "-c", "import sys, reportgen.__main__; print(sorted(sys.modules))"],
-                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return subprocess.run([sys.executable, "-c", f"import sys, {module}; print(sorted(sys.modules))"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+
+
+def test_the_command_script_imports_nothing_heavy() -> None:
+    """Workers re-import the ``reportgen`` script: it must not pull in the CLI and its dependencies."""
+    loaded = loaded_by("reportgen.__main__")
     for heavy in ("reportgen.cli", "click", "pydantic", "weasyprint"):
         assert f"'{heavy}'" not in loaded, heavy
+
+
+def test_the_cli_imports_what_a_command_needs_only_when_it_runs() -> None:
+    """``build -j`` starts its workers first: the CLI module itself loads no models, templates or engine."""
+    loaded = loaded_by("reportgen.cli")
+    assert "'click'" in loaded
+    for heavy in ("pydantic", "jinja2", "weasyprint", "pikepdf", "fontTools", "rich", "reportgen.models"):
+        assert f"'{heavy}'" not in loaded, heavy
+    workers = loaded_by("reportgen.workers")
+    for heavy in ("pydantic", "jinja2", "weasyprint", "pikepdf", "fontTools"):
+        assert f"'{heavy}'" not in workers, heavy
 
 
 def test_bottom_layers_import_no_stage() -> None:

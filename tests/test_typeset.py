@@ -176,3 +176,20 @@ def test_no_full_collections_during_layout_and_thresholds_restored(tmp_path: Pat
         render_part("<p>x</p>", stylesheets=[tmp_path / "missing.css"], base_dir=tmp_path,
                     allowed_roots=[tmp_path], layout=layout)  # fmt: skip
     assert gc.get_threshold() == before  # restored after a failed build too
+
+
+def test_parts_with_one_style_key_share_parsed_stylesheets_and_their_warnings(tmp_path: Path) -> None:
+    from reportgen.typeset import _shared_styles, render_part
+
+    css = tmp_path / "a.css"
+    css.write_text("p { color: #123456; }")
+    common: dict[str, Any] = {"stylesheets": [css], "base_dir": tmp_path, "allowed_roots": [tmp_path]}
+    alone = render_part("<p>سلام</p>", **common).pdf
+    _shared_styles.cache_clear()
+    shared = [render_part("<p>سلام</p>", style_key="one", **common).pdf for _ in range(2)]
+    assert shared == [alone, alone]  # the same bytes as with stylesheets of its own
+    assert (_shared_styles.cache_info().misses, _shared_styles.cache_info().hits) == (1, 1)
+    css.write_text("p { colour: red; }")
+    for _ in range(2):  # the second time the stylesheet comes from the cache: its warning still fails the build
+        with pytest.raises(TypesetError, match="colour"):
+            render_part("<p>x</p>", style_key="two", **common)
