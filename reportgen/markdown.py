@@ -26,7 +26,11 @@ ALLOWED_LINK = re.compile(r"^(https://|mailto:|#)", re.IGNORECASE)
 
 # A run of Latin script: starts and ends with a letter or digit, may hold
 # spaces and light punctuation inside ("Imagine Boston 2030", "C40", "SWOT").
-LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[ .,&'’/+:-]+[A-Za-z0-9]+)*")
+_LATIN = r"[A-Za-z][A-Za-z0-9]*(?:[ .,&'’/+:-]+[A-Za-z0-9]+)*"
+# A Latin run in parentheses is isolated with them: outside, the brackets
+# would take the Persian direction, and a name broken across two lines
+# ("(Kaplan &" / "Norton)") would show them mirrored and misplaced.
+LATIN_RUN = re.compile(rf"\({_LATIN}\)|{_LATIN}")
 
 
 def isolate_latin(text: str) -> str:

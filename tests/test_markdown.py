@@ -36,6 +36,14 @@ def test_latin_runs_are_isolated() -> None:
     assert isolate_latin("a < b") == '<bdi dir="ltr">a</bdi> &lt; <bdi dir="ltr">b</bdi>'
 
 
+def test_a_parenthesised_latin_name_is_isolated_with_its_brackets() -> None:
+    assert isolate_latin("دیوید نورتون (Kaplan & Norton)، ۱۹۹۲") == (
+        'دیوید نورتون <bdi dir="ltr">(Kaplan &amp; Norton)</bdi>، ۱۹۹۲'
+    )
+    # Persian inside the brackets: only the Latin run is isolated, the brackets follow the Persian.
+    assert isolate_latin("(تحلیل SWOT)") == '(تحلیل <bdi dir="ltr">SWOT</bdi>)'
+
+
 def test_zwnj_survives() -> None:
     assert "می\u200cشود" in render_markdown("این کار انجام می\u200cشود.")
 
