@@ -35,43 +35,40 @@ RUN = 16
 _NEUTRAL = frozenset(("CS", "ON", "ES", "ET"))
 
 
-def join_leader_dots(pages: Iterable[Any]) -> int:
-    """Join the dots of every leader on ``pages`` (WeasyPrint ``Page`` objects) into runs; return how many dots."""
+def join_leader_dots(pages: Iterable[Any]) -> None:
+    """Join the dots of every leader on ``pages`` (WeasyPrint ``Page`` objects) into runs."""
     if not SUPPORTED:
-        return 0
-    joined = 0
+        return
     for page in pages:
         stack = [page._page_box]
         while stack:
             box = stack.pop()
             if box.is_leader:
-                joined += _join(box)
+                _join(box)
             else:
                 stack.extend(getattr(box, "children", ()))
-    return joined
 
 
-def _join(leader: Any) -> int:
+def _join(leader: Any) -> None:
     dots = sorted(leader.children, key=lambda dot: dot.position_x)
     if len(dots) < 2 or not _joinable(dots):
-        return 0
-    # The dot that meets the entry's text stays alone, so the gap there is exactly WeasyPrint's.
-    from_text = dots[::-1] if leader.style["direction"] == "rtl" else dots
-    chunks = [from_text[:1]] + [from_text[start : start + RUN] for start in range(1, len(dots), RUN)]
-    layouts: dict[int, Any] = {}
+        return
+    # The dot that meets the entry's text (the rightmost in a right-to-left
+    # line) stays alone, so the gap there is exactly WeasyPrint's.
+    rest, alone = (dots[:-1], dots[-1:]) if leader.style["direction"] == "rtl" else (dots[1:], dots[:1])
+    chunks = [alone] + [rest[start : start + RUN] for start in range(0, len(rest), RUN)]
+    layouts: dict[int, Any] = {1: alone[0].pango_layout}
     runs = []
     for chunk in chunks:
-        chunk.sort(key=lambda dot: dot.position_x)
         if len(chunk) not in layouts:
-            layouts[len(chunk)] = chunk[0].pango_layout if len(chunk) == 1 else _run_layout(chunk[0], len(chunk))
+            layouts[len(chunk)] = _run_layout(chunk[0], len(chunk))
         if layouts[len(chunk)] is None:
-            return 0  # shaped differently as a run: keep the dots
+            return  # shaped differently as a run: keep the dots
         run = chunk[0].copy_with_text(chunk[0].text * len(chunk))
         run.pango_layout = layouts[len(chunk)]
         run.width = chunk[-1].position_x + chunk[-1].width - chunk[0].position_x
         runs.append(run)
     leader.children = tuple(runs)
-    return len(dots)
 
 
 def _joinable(dots: list[Any]) -> bool:

@@ -35,9 +35,3 @@ def test_one_part_goes_to_a_started_worker_unless_this_process_is_warm() -> None
     assert not started._here(1) and not started._here(2)
     assert warm._here(1) and not warm._here(2)
 
-
-def test_a_session_closes_without_ever_laying_out() -> None:
-    session = Session(2)
-    session.start()
-    session.close()  # does not wait for the server
-    assert session._executor is None
