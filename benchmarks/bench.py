@@ -201,7 +201,7 @@ class Bench:
     def baseline(self, workload: Workload, html: Path) -> tuple[Usage, dict[str, object]]:
         output = workload.root / "baseline.pdf"
         stylesheets = [str(path) for path in sorted((workload.root / "styles").glob("*.css"))]
-        base_url = (REPO / "reportgen" / "templates").as_uri() + "/"
+        base_url = (REPO / "reportgen" / "render" / "templates").as_uri() + "/"
         argv = [sys.executable, str(RAW_WEASYPRINT), str(html), base_url, str(output), *stylesheets]
         usage = self.best(lambda: self.run(argv))
         return usage, {"pages": count_pages(output)}
@@ -302,9 +302,9 @@ def clean(workload: Workload) -> None:
 
 def save_html(workload: Workload) -> Path:
     """The edition's HTML exactly as reportgen renders it, saved for the baseline."""
-    from reportgen.editions import EditionRef, load_edition
+    from reportgen.build.pipeline import render_html
+    from reportgen.editions.find import EditionRef, load_edition
     from reportgen.paths import Project
-    from reportgen.pipeline import render_html
 
     project = Project.at(workload.root)
     html = render_html(project, load_edition(project, EditionRef(REPORT, STAGE, EDITION)))
@@ -342,7 +342,7 @@ def file_signature(path: Path) -> tuple[int, int] | None:
 def calibration_key() -> str:
     """A hash of everything that decides how many pages a synthetic edition has."""
     digest = hashlib.sha256()
-    folders = (REPO / "content" / SAMPLE, REPO / "reportgen" / "templates", REPO / "styles")
+    folders = (REPO / "content" / SAMPLE, REPO / "reportgen" / "render" / "templates", REPO / "styles")
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
@@ -367,7 +367,7 @@ def calibrate(scratch: Path, key: str) -> Calibration:
     for workload in (probe, make_workload("calibrate", scratch / "calibrate-1", units)):
         html, output = save_html(workload), workload.root / "calibrate.pdf"
         stylesheets = [str(path) for path in sorted((workload.root / "styles").glob("*.css"))]
-        base_url = (REPO / "reportgen" / "templates").as_uri() + "/"
+        base_url = (REPO / "reportgen" / "render" / "templates").as_uri() + "/"
         run_checked([sys.executable, str(RAW_WEASYPRINT), str(html), base_url, str(output), *stylesheets],
                     timeout=300)  # fmt: skip
         counts[workload.units] = count_pages(output)
@@ -393,7 +393,7 @@ def machine_info() -> dict[str, object]:
 
 def engine_versions() -> dict[str, str]:
     """WeasyPrint and Pango versions from reportgen's ``engine_versions()``, wherever it lives now."""
-    for module in ("reportgen.typeset", "reportgen.typeset_types"):
+    for module in ("reportgen.typeset.engine", "reportgen.typeset.results"):
         try:
             versions = getattr(importlib.import_module(module), "engine_versions", None)
             if versions is not None:

@@ -4,7 +4,7 @@
 
 Run as its own process by bench.py. Deliberately imports nothing from reportgen:
 no confinement, no warning checks, no caching — just what WeasyPrint itself
-costs for the very same HTML and CSS. As in reportgen/typeset.py, one
+costs for the very same HTML and CSS. As in reportgen/typeset/engine.py, one
 ``FontConfiguration`` and one ``CounterStyle`` are shared by the stylesheets and
 the render (without them ``@font-face`` and ``@counter-style`` are ignored).
 """

@@ -18,7 +18,7 @@ from reportgen.paths import Project, find_project_root
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
-    from reportgen.release import Event
+    from reportgen.build.release import Event
 
 # Each command imports what it needs: ``build -j`` starts its workers before
 # the content models, templates and WeasyPrint are imported.
@@ -73,8 +73,8 @@ pass_context = click.make_pass_decorator(Context)
 @pass_context
 def list_command(context: Context) -> None:
     """List every report, stage and edition under content/."""
-    from reportgen.editions import find_editions, load_stage
-    from reportgen.persian import format_jalali_date, to_latin_digits
+    from reportgen.editions.find import find_editions, load_stage
+    from reportgen.text.persian import format_jalali_date, to_latin_digits
 
     project = context.project()
     with _errors_to_exit(context.debug):
@@ -98,8 +98,8 @@ def list_command(context: Context) -> None:
 @pass_context
 def validate(context: Context, report: str | None) -> None:
     """Validate content without typesetting: every problem, with file:line:column."""
-    from reportgen.editions import find_editions, load_edition
-    from reportgen.freeze import check_frozen
+    from reportgen.editions.find import find_editions, load_edition
+    from reportgen.editions.freeze import check_frozen
 
     project = context.project()
     with _errors_to_exit(context.debug):
@@ -134,13 +134,13 @@ def validate(context: Context, report: str | None) -> None:
 def build(context: Context, report: str | None, stage: int | None, edition: int | None,
           output: Path | None, jobs: int) -> None:  # fmt: skip
     """Build edition PDFs: all of them, or those of REPORT filtered by --stage/--edition."""
-    from reportgen.workers import prepare_session
+    from reportgen.typeset.workers import prepare_session
 
     project = context.project(output)
     # Workers start first, so they are ready once the content is loaded and rendered; they serve every edition.
     session = prepare_session(jobs) if jobs > 1 else None
-    from reportgen.editions import EditionRef, find_editions
-    from reportgen.pipeline import build_edition  # WeasyPrint loads only when needed
+    from reportgen.build.pipeline import build_edition  # WeasyPrint loads only when needed
+    from reportgen.editions.find import EditionRef, find_editions
 
     try:
         with _errors_to_exit(context.debug):
@@ -185,10 +185,10 @@ def diff_command(context: Context, report: str, stage: int, base: int, target: i
 
     Items are matched by id; an item whose id changed shows as removed and added.
     """
-    from reportgen.diff import diff_editions
-    from reportgen.diff_format import to_html, to_json, to_text
-    from reportgen.editions import EditionRef, load_edition
-    from reportgen.publish import write_atomic
+    from reportgen.build.atomic import write_atomic
+    from reportgen.compare.diff import diff_editions
+    from reportgen.compare.formats import to_html, to_json, to_text
+    from reportgen.editions.find import EditionRef, load_edition
 
     project = context.project()
     try:
@@ -196,7 +196,7 @@ def diff_command(context: Context, report: str, stage: int, base: int, target: i
         new = load_edition(project, EditionRef(report, stage, target))
         difference = diff_editions(old, new)
         if output_format == "pdf":
-            from reportgen.pipeline import build_redline
+            from reportgen.build.pipeline import build_redline
 
             if output is None:
                 raise click.UsageError("--format pdf needs -o FILE")
@@ -235,8 +235,8 @@ def diff_command(context: Context, report: str, stage: int, base: int, target: i
 @pass_context
 def watch(context: Context, report: str, stage: int, edition: int, output: Path | None, jobs: int) -> None:
     """Rebuild an edition each time its content, a template, a style or a font is saved (Ctrl-C stops)."""
-    from reportgen.editions import EditionRef, find_editions
-    from reportgen.watch import watch as watch_edition
+    from reportgen.build.watch import watch as watch_edition
+    from reportgen.editions.find import EditionRef, find_editions
 
     project = context.project(output)
 
@@ -270,7 +270,7 @@ def release_command(context: Context, output: Path, jobs: int | None, verify_fol
     import json
     import tempfile
 
-    from reportgen.release import manifest_as_dict, release, verify
+    from reportgen.build.release import manifest_as_dict, release, verify
 
     project = context.project()
     with _errors_to_exit(context.debug):
@@ -343,8 +343,8 @@ def edition_new(context: Context, report: str, stage: int, date_text: str | None
     """Start the next draft edition as a copy of the latest (published) one."""
     import jdatetime
 
-    from reportgen.manifest import new_edition
-    from reportgen.persian import parse_jalali_date
+    from reportgen.editions.lifecycle import new_edition
+    from reportgen.text.persian import parse_jalali_date
 
     with _errors_to_exit(context.debug):
         try:
@@ -362,8 +362,8 @@ def edition_new(context: Context, report: str, stage: int, date_text: str | None
 @pass_context
 def edition_publish(context: Context, report: str, stage: int, number: int) -> None:
     """Validate an edition and freeze it: its content hash goes into the manifest."""
-    from reportgen.editions import EditionRef
-    from reportgen.manifest import publish_edition
+    from reportgen.editions.find import EditionRef
+    from reportgen.editions.lifecycle import publish_edition
 
     with _errors_to_exit(context.debug):
         ref = EditionRef(report, stage, number)

@@ -56,7 +56,7 @@ class TypesetError(ReportgenError):
     """WeasyPrint failed, or tried to do something it must not."""
 
 
-class PublishError(ReportgenError):
+class OutputError(ReportgenError):
     """The output could not be written."""
 
 

@@ -28,7 +28,7 @@ class Project:
             content=root / "content",
             styles=root / "styles",
             fonts=root / "fonts",
-            templates=PACKAGE_DIR / "templates",
+            templates=PACKAGE_DIR / "render" / "templates",
             output=(output or root / "dist").resolve(),
         )
 

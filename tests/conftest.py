@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.editions import EditionRef
+from reportgen.build.pipeline import BuildResult, build_edition
+from reportgen.editions.find import EditionRef
 from reportgen.paths import PACKAGE_DIR, Project
-from reportgen.pipeline import BuildResult, build_edition
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,7 +27,7 @@ def make_project(root: Path, content: Path) -> Project:
         content=content,
         styles=REPO / "styles",
         fonts=REPO / "fonts",
-        templates=PACKAGE_DIR / "templates",
+        templates=PACKAGE_DIR / "render" / "templates",
         output=root / "dist",
     )
 

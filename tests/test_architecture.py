@@ -18,20 +18,27 @@ def imports(path: Path) -> set[str]:
     return names
 
 
-MODULES = {path.stem: imports(path) for path in PACKAGE.glob("*.py")}
+def module_name(path: Path) -> str:
+    """``typeset/engine.py`` → ``typeset.engine``; a package's ``__init__`` is the package."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"
+
+
+MODULES = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
 
 
 def test_only_the_typesetting_layer_imports_weasyprint() -> None:
     # typeset drives WeasyPrint's public API; resync its paginator, for incremental layout; leaders
     # retouches laid-out pages.
-    assert {name for name, found in MODULES.items() if "weasyprint" in found} == {"typeset", "resync", "leaders"}
-    for internal in ("reportgen.resync", "reportgen.leaders"):
-        assert {name for name, found in MODULES.items() if internal in found} == {"typeset"}
+    assert {name for name, found in MODULES.items() if "weasyprint" in found} == {
+        "typeset.engine", "typeset._weasyprint.resync", "typeset._weasyprint.leaders"}
+    for internal in ("reportgen.typeset._weasyprint.resync", "reportgen.typeset._weasyprint.leaders"):
+        assert {name for name, found in MODULES.items() if internal in found} == {"typeset.engine"}
 
 
 def test_only_cli_imports_click_and_prints() -> None:
     assert {name for name, found in MODULES.items() if "click" in found} == {"cli"}
-    for path in PACKAGE.glob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         if path.stem not in ("cli",):
             calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                      if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]  # fmt: skip
@@ -61,15 +68,15 @@ def test_the_cli_imports_what_a_command_needs_only_when_it_runs() -> None:
     """``build -j`` starts its workers first: the CLI module itself loads no models, templates or engine."""
     loaded = loaded_by("reportgen.cli")
     assert "'click'" in loaded
-    for heavy in ("pydantic", "jinja2", "weasyprint", "pikepdf", "fontTools", "rich", "reportgen.models"):
+    for heavy in ("pydantic", "jinja2", "weasyprint", "pikepdf", "fontTools", "rich", "reportgen.content.models"):
         assert f"'{heavy}'" not in loaded, heavy
-    workers = loaded_by("reportgen.workers")
+    workers = loaded_by("reportgen.typeset.workers")
     for heavy in ("pydantic", "jinja2", "weasyprint", "pikepdf", "fontTools"):
         assert f"'{heavy}'" not in workers, heavy
 
 
 def test_bottom_layers_import_no_stage() -> None:
-    for bottom in ("errors", "paths", "persian"):
+    for bottom in ("errors", "paths", "text.persian"):
         assert not {m for m in MODULES[bottom] if m.startswith("reportgen.")}, bottom
 
 
@@ -81,7 +88,7 @@ def test_no_unsafe_yaml_loading() -> None:
 
 
 def test_templates_never_mark_content_safe() -> None:
-    for path in (PACKAGE / "templates").rglob("*.j2"):
+    for path in (PACKAGE / "render" / "templates").rglob("*.j2"):
         text = path.read_text(encoding="utf-8")
         assert "|safe" not in text.replace(" ", ""), path.name
         assert "autoescape false" not in text, path.name

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from reportgen.chapters import split_document
-from reportgen.editions import load_edition
+from reportgen.build.pipeline import build_edition, render_html
+from reportgen.editions.find import load_edition
 from reportgen.paths import Project
-from reportgen.pipeline import build_edition, render_html
+from reportgen.typeset.chapters import split_document
 
 from conftest import MINI_REF, make_project
 from pdfcheck import embedded_fonts, outline_titles, page_labels
@@ -106,9 +106,9 @@ def test_watch_rebuilds_after_an_edit(mini_project: Project) -> None:
     import threading
     import time
 
+    from reportgen.build.pipeline import BuildResult
+    from reportgen.build.watch import watch
     from reportgen.errors import ReportgenError
-    from reportgen.pipeline import BuildResult
-    from reportgen.watch import watch
 
     from pdfcheck import normalize
 
@@ -138,12 +138,12 @@ def test_watch_rebuilds_after_an_edit(mini_project: Project) -> None:
 def test_a_large_edition_goes_chapter_by_chapter_in_one_process(both: tuple[Path, Path, Project], tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Bounded memory: a plain build of a large edition lays chapters out one at a time (release never does)."""
-    import reportgen.chapters
+    import reportgen.typeset.chapters
 
     from conftest import DATA
 
     single, _, _ = both
-    monkeypatch.setattr(reportgen.chapters, "LARGE_DOCUMENT_CHARACTERS", 1)  # the mini edition counts as large
+    monkeypatch.setattr(reportgen.typeset.chapters, "LARGE_DOCUMENT_CHARACTERS", 1)  # the mini edition counts as large
     project = make_project(tmp_path / "project", DATA / "mini" / "content")
     one_pass = build_edition(project, MINI_REF, tmp_path / "one-pass", split_large=False).path
     assert not project.cache.exists()

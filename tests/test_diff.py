@@ -10,7 +10,7 @@ import jdatetime
 import pytest
 from bidi import get_display
 
-from reportgen.diff import (
+from reportgen.compare.diff import (
     Change,
     EditionDiff,
     FieldChange,
@@ -22,10 +22,8 @@ from reportgen.diff import (
     tokenize,
     word_diff,
 )
-from reportgen.diff_format import JSON_SCHEMA, to_html, to_json, to_text
-from reportgen.editions import EditionRef, load_edition
-from reportgen.manifest import new_edition, publish_edition
-from reportgen.models import (
+from reportgen.compare.formats import JSON_SCHEMA, to_html, to_json, to_text
+from reportgen.content.models import (
     Actor,
     Approaches,
     CaseStudies,
@@ -47,6 +45,8 @@ from reportgen.models import (
     Term,
     item_name,
 )
+from reportgen.editions.find import EditionRef, load_edition
+from reportgen.editions.lifecycle import new_edition, publish_edition
 from reportgen.paths import Project
 
 from conftest import SAMPLE_REF

@@ -10,12 +10,12 @@ import pytest
 from bidi import get_display
 from click.testing import CliRunner
 
+from reportgen.build.pipeline import BuildResult
 from reportgen.cli import main
-from reportgen.diff import diff_sections
-from reportgen.diff_format import to_text
-from reportgen.editions import EditionRef
-from reportgen.models import Glossary, Term
-from reportgen.pipeline import BuildResult
+from reportgen.compare.diff import diff_sections
+from reportgen.compare.formats import to_text
+from reportgen.content.models import Glossary, Term
+from reportgen.editions.find import EditionRef
 
 from conftest import REPO, BuiltPdf
 from pdfcheck import normalize

@@ -8,12 +8,12 @@ import jdatetime
 import pytest
 from click.testing import CliRunner
 
+from reportgen.build.pipeline import build_edition
 from reportgen.cli import main
-from reportgen.editions import EditionRef, find_editions, load_edition
+from reportgen.editions.find import EditionRef, find_editions, load_edition
+from reportgen.editions.lifecycle import new_edition, publish_edition
 from reportgen.errors import ContentError, EditionError
-from reportgen.manifest import new_edition, publish_edition
 from reportgen.paths import Project
-from reportgen.pipeline import build_edition
 
 from conftest import BuiltPdf
 from pdfcheck import normalize

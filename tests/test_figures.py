@@ -7,8 +7,8 @@ import re
 import arabic_reshaper
 from bidi import get_display
 
-from reportgen.figures import timeline_svg, visual, wrap_words
-from reportgen.models import RoadmapStage
+from reportgen.content.models import RoadmapStage
+from reportgen.render.figures import timeline_svg, visual, wrap_words
 
 
 def stage(identifier: str, title: str, start: int, duration: int) -> RoadmapStage:

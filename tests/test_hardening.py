@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reportgen import publish
-from reportgen.editions import load_edition
+from reportgen.build import atomic
+from reportgen.build.pipeline import build_edition, render_html
+from reportgen.editions.find import load_edition
 from reportgen.paths import Project
-from reportgen.pipeline import build_edition, render_html
 
 from conftest import MINI_REF, BuiltPdf, make_project
 from pdfcheck import normalize
@@ -70,7 +70,7 @@ def test_crash_mid_write_keeps_previous_pdf(mini_project: Project, monkeypatch: 
         real_fsync(descriptor)
         raise KeyboardInterrupt  # Ctrl-C after the bytes are written, before the rename
 
-    monkeypatch.setattr(publish.os, "fsync", crash)
+    monkeypatch.setattr(atomic.os, "fsync", crash)
     with pytest.raises(KeyboardInterrupt):
         build_edition(mini_project, MINI_REF)
     assert pdf.read_bytes() == before
@@ -84,9 +84,9 @@ def test_failed_rename_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pyt
     def fail(source: str, destination: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish.os, "replace", fail)
-    with pytest.raises(publish.PublishError, match="No space left on device"):
-        publish.write_atomic(target, b"new")
+    monkeypatch.setattr(atomic.os, "replace", fail)
+    with pytest.raises(atomic.OutputError, match="No space left on device"):
+        atomic.write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"]
 
@@ -108,7 +108,7 @@ def test_two_builds_at_once_do_not_corrupt_each_other(mini_project: Project) -> 
 
 def test_runaway_layout_is_stopped(tmp_path: Path) -> None:
     from reportgen.errors import TypesetError
-    from reportgen.typeset import typeset_pdf
+    from reportgen.typeset.engine import typeset_pdf
 
     html = "<p>" + "کلمه‌ای " * 200 + "</p>"
     with pytest.raises(TypesetError, match="took longer than 0.001 s"):

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from reportgen.content.loader import load_yaml, parse_yaml
 from reportgen.errors import ContentError
-from reportgen.loader import load_yaml, parse_yaml
 
 from conftest import REPO
 
@@ -75,7 +75,7 @@ def test_deep_nesting_is_refused() -> None:
 
 def test_libyaml_and_the_strict_loader_agree_on_every_bundled_file() -> None:
     """Valid files go through libyaml for speed; they must load exactly as the pure-Python loader loads them."""
-    from reportgen.loader import _fast_node, _StrictLoader, _to_data
+    from reportgen.content.loader import _fast_node, _StrictLoader, _to_data
 
     files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests" / "data").rglob("*.yaml"))
     checked = 0

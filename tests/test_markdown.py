@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen.markdown import check_markdown, isolate_latin, render_markdown
+from reportgen.text.markdown import check_markdown, isolate_latin, render_markdown
 
 
 def test_paragraphs_lists_emphasis() -> None:

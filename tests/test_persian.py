@@ -3,7 +3,7 @@ from __future__ import annotations
 import jdatetime
 import pytest
 
-from reportgen.persian import (
+from reportgen.text.persian import (
     format_jalali_date,
     jalali_month_year,
     number_in_words,

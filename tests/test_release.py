@@ -11,11 +11,11 @@ import jdatetime
 import pytest
 from click.testing import CliRunner
 
+from reportgen.build.release import CHECKSUMS, MANIFEST, MANIFEST_SCHEMA, Event, release, verify
 from reportgen.cli import main
-from reportgen.editions import EditionRef
-from reportgen.manifest import new_edition, publish_edition
+from reportgen.editions.find import EditionRef
+from reportgen.editions.lifecycle import new_edition, publish_edition
 from reportgen.paths import Project
-from reportgen.release import CHECKSUMS, MANIFEST, MANIFEST_SCHEMA, Event, release, verify
 
 from conftest import REPO
 

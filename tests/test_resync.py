@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from reportgen import chapters as chapters_module
-from reportgen import resync
-from reportgen.chapters import _BLANK_FOOTERS, split_document
-from reportgen.editions import load_edition
+from reportgen.build.pipeline import build_edition, render_html
+from reportgen.editions.find import load_edition
 from reportgen.paths import Project
-from reportgen.pdfmerge import splice
-from reportgen.pipeline import build_edition, render_html
-from reportgen.typeset import render_part, render_traced_part
-from reportgen.typeset_types import RenderedPart, TracedPart
+from reportgen.typeset import chapters as chapters_module
+from reportgen.typeset._weasyprint import resync
+from reportgen.typeset.chapters import _BLANK_FOOTERS, split_document
+from reportgen.typeset.engine import render_part, render_traced_part
+from reportgen.typeset.pdfmerge import splice
+from reportgen.typeset.results import RenderedPart, TracedPart
 
 from conftest import MINI_REF, SAMPLE_REF
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.editions import EditionRef, load_edition
-from reportgen.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, SECTION_KINDS, CaseStudies, Glossary, Upstream
+from reportgen.content.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, SECTION_KINDS, CaseStudies, Glossary, Upstream
+from reportgen.editions.find import EditionRef, load_edition
 from reportgen.paths import Project
 
 from conftest import REPO, SAMPLE_REF, BuiltPdf, make_project
@@ -90,8 +90,8 @@ def test_outline(sample_pdf: BuiltPdf) -> None:
 def test_sample_editions_are_published_and_frozen(repo_project: Project, tmp_path: Path) -> None:
     import shutil
 
+    from reportgen.build.pipeline import build_edition
     from reportgen.errors import EditionError
-    from reportgen.pipeline import build_edition
 
     for ref in (SAMPLE_REF, EditionRef("hamedan-strategic-plan", 1, 1)):
         entry = load_edition(repo_project, ref).entry
@@ -105,7 +105,7 @@ def test_sample_editions_are_published_and_frozen(repo_project: Project, tmp_pat
 
 
 def test_first_edition_builds_with_its_history(repo_project: Project, tmp_path: Path) -> None:
-    from reportgen.pipeline import build_edition
+    from reportgen.build.pipeline import build_edition
 
     first = BuiltPdf(build_edition(Project.at(REPO, tmp_path), EditionRef("hamedan-strategic-plan", 1, 1)))
     back = normalize(first.pages_text()[1])

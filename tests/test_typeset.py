@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from reportgen.editions import load_edition
+from reportgen.build.pipeline import typeset_edition
+from reportgen.editions.find import load_edition
 from reportgen.errors import TypesetError
 from reportgen.paths import Project
-from reportgen.pipeline import typeset_edition
-from reportgen.typeset import RefusedResource, resolve_confined, typeset_pdf
+from reportgen.typeset.engine import RefusedResource, resolve_confined, typeset_pdf
 
 from conftest import MINI_REF, BuiltPdf
 from pdfcheck import embedded_fonts, normalize, outline_titles, page_labels, toc_page_numbers
@@ -159,7 +159,7 @@ def test_weasyprint_warnings_fail_the_build(tmp_path: Path) -> None:
 def test_no_full_collections_during_layout_and_thresholds_restored(tmp_path: Path) -> None:
     import gc
 
-    from reportgen.typeset import render_part
+    from reportgen.typeset.engine import render_part
 
     seen: list[tuple[int, int, int]] = []
 
@@ -179,7 +179,7 @@ def test_no_full_collections_during_layout_and_thresholds_restored(tmp_path: Pat
 
 
 def test_parts_with_one_style_key_share_parsed_stylesheets_and_their_warnings(tmp_path: Path) -> None:
-    from reportgen.typeset import _shared_styles, render_part
+    from reportgen.typeset.engine import _shared_styles, render_part
 
     css = tmp_path / "a.css"
     css.write_text("p { color: #123456; }")

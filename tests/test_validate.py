@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.editions import EditionRef, find_editions, load_edition
+from reportgen.editions.find import EditionRef, find_editions, load_edition
 from reportgen.errors import ContentError, NotFoundError
 from reportgen.paths import Project
 

@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from reportgen.editions import EditionRef, load_edition
+from reportgen.content.loader import Data, load_yaml, parse_yaml
+from reportgen.content.models import SECTION_KINDS, Edition, Report, Stage
+from reportgen.content.validate import validate_file
+from reportgen.editions.find import EditionRef, load_edition
 from reportgen.errors import ContentError, Problem
-from reportgen.loader import Data, load_yaml, parse_yaml
-from reportgen.models import SECTION_KINDS, Edition, Report, Stage
 from reportgen.paths import Project
-from reportgen.validate import validate_file
 
 from conftest import DATA, MINI_REF, make_project
 

@@ -6,7 +6,7 @@ import gc
 import multiprocessing
 import os
 
-from reportgen.workers import Session
+from reportgen.typeset.workers import Session
 
 
 def test_workers_fork_from_a_server_with_weasyprint_loaded_and_frozen() -> None:

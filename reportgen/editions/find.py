@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from reportgen.errors import ContentError, NotFoundError, Problem
-from reportgen.models import SLUG_PATTERN, Comments, Edition, Report, Section, Stage
-from reportgen.paths import Project
-from reportgen.validate import (
+from reportgen.content.models import SLUG_PATTERN, Comments, Edition, Report, Section, Stage
+from reportgen.content.validate import (
     comment_problems,
     load_model,
     load_sections,
     manifest_order_problems,
     raise_if_any,
 )
+from reportgen.errors import ContentError, NotFoundError, Problem
+from reportgen.paths import Project
 
 T = TypeVar("T")
 

@@ -28,11 +28,11 @@ from typing import Any, Literal
 import jdatetime
 
 from reportgen import __version__
-from reportgen.editions import EditionRef, find_editions, load_stage
+from reportgen.editions.find import EditionRef, find_editions, load_stage
 from reportgen.errors import ReportgenError
-from reportgen.freeze import edition_inputs, fingerprint
+from reportgen.editions.freeze import edition_inputs, fingerprint
 from reportgen.paths import Project
-from reportgen.publish import write_atomic
+from reportgen.build.atomic import write_atomic
 
 SCHEMA = "reportgen-release/1"
 
@@ -158,7 +158,7 @@ def _tree_digest(folders: Iterable[Path]) -> dict[str, str]:
 
 def tool_versions(project: Project) -> dict[str, Any]:
     """Versions of everything that shapes the bytes, and the font files' hashes."""
-    from reportgen.typeset_types import engine_versions
+    from reportgen.typeset.results import engine_versions
 
     fonts = {name: digest for name, digest in _tree_digest([project.fonts]).items() if name.endswith((".ttf", ".otf"))}
     return {"reportgen": __version__, **engine_versions(), "fonts": fonts}
@@ -187,7 +187,7 @@ def inputs_key(project: Project, artifact: Artifact, shared: dict[str, Any], has
 
 def _build(project: Project, artifact: Artifact, output: Path) -> Built:
     """Build one artifact into ``output`` (runs in a worker process)."""
-    from reportgen.pipeline import build_edition, build_redline  # loads WeasyPrint
+    from reportgen.build.pipeline import build_edition, build_redline  # loads WeasyPrint
 
     started = time.perf_counter()
     if artifact.kind == "edition":

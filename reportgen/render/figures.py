@@ -14,8 +14,8 @@ from html import escape
 import arabic_reshaper
 from bidi import get_display
 
-from reportgen.models import RoadmapStage
-from reportgen.persian import to_persian_digits
+from reportgen.content.models import RoadmapStage
+from reportgen.text.persian import to_persian_digits
 
 # Geometry in SVG user units (the figure is scaled to the text width).
 WIDTH = 640

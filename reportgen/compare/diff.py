@@ -46,8 +46,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from reportgen.models import SECTION_KINDS, Edition, Item, Section, item_name
-from reportgen.persian import to_latin_digits
+from reportgen.content.models import SECTION_KINDS, Edition, Item, Section, item_name
+from reportgen.text.persian import to_latin_digits
 
 ZWNJ = "\u200c"
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reportgen.partcache import PartCache
-    from reportgen.typeset_types import LayoutTrace, TracedPart, TypesetOptions
+    from reportgen.typeset.partcache import PartCache
+    from reportgen.typeset.results import LayoutTrace, TracedPart, TypesetOptions
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Job:
 
 
 def _import_weasyprint() -> None:
-    import reportgen.typeset  # noqa: F401
+    import reportgen.typeset.engine  # noqa: F401
 
 
 def _prepare_worker() -> None:
@@ -59,8 +59,11 @@ def _prepare_worker() -> None:
 
 def lay_out(job: Job, settings: TypesetOptions, previous: LayoutTrace | None) -> TracedPart:
     """Lay one part out (in whichever process runs this)."""
-    from reportgen.typeset import render_part, render_traced_part  # WeasyPrint loads only where parts are laid out
-    from reportgen.typeset_types import TracedPart
+    from reportgen.typeset.engine import (  # WeasyPrint loads only where parts are laid out
+        render_part,
+        render_traced_part,
+    )
+    from reportgen.typeset.results import TracedPart
 
     options: dict[str, Any] = dict(settings, extra_css=job.extra_css, foreign_anchors=job.foreign)
     if job.lineage is None:
@@ -69,7 +72,7 @@ def lay_out(job: Job, settings: TypesetOptions, previous: LayoutTrace | None) ->
 
 
 # What the worker server imports before it forks the first worker.
-_PRELOAD = ["reportgen.workers", "reportgen.typeset"]
+_PRELOAD = ["reportgen.typeset.workers", "reportgen.typeset.engine"]
 
 
 def _worker_context() -> BaseContext:
@@ -145,7 +148,7 @@ class Session:
 
     def subset(self, original: Path, glyphs: set[int], cache: PartCache) -> bytes:
         """A face cut down to ``glyphs`` (ids kept): most edits add no glyph, so the last ones are kept."""
-        from reportgen.pdfmerge import subset_font
+        from reportgen.typeset.pdfmerge import subset_font
 
         key = (original, frozenset(glyphs))
         if key not in self.subsets:

@@ -48,7 +48,7 @@ from weasyprint.layout.page import make_all_pages, make_margin_boxes
 from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
-from reportgen.typeset_types import LayoutTrace
+from reportgen.typeset.results import LayoutTrace
 
 SUPPORTED = weasyprint.__version__.split(".")[0] == "70"
 """Whether this WeasyPrint is the release whose paginator this module drives."""

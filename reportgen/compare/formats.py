@@ -42,8 +42,8 @@ from typing import Final, Literal
 import arabic_reshaper
 from bidi import get_display
 
-from reportgen.diff import CHANGE_KINDS, Change, EditionDiff, FieldChange, SectionChange, WordOp
-from reportgen.persian import to_persian_digits
+from reportgen.compare.diff import CHANGE_KINDS, Change, EditionDiff, FieldChange, SectionChange, WordOp
+from reportgen.text.persian import to_persian_digits
 
 SCHEMA_ID: Final = "reportgen-diff/1"
 

@@ -17,13 +17,13 @@ import jdatetime
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from reportgen.editions import EditionRef, load_edition, load_stage
+from reportgen.build.atomic import write_atomic
+from reportgen.content.models import EditionStatus, Publication
+from reportgen.editions.find import EditionRef, load_edition, load_stage
+from reportgen.editions.freeze import check_frozen, edition_inputs, fingerprint
 from reportgen.errors import EditionError
-from reportgen.freeze import check_frozen, edition_inputs, fingerprint
-from reportgen.models import EditionStatus, Publication
 from reportgen.paths import Project
-from reportgen.persian import ordinal_in_words
-from reportgen.publish import write_atomic
+from reportgen.text.persian import ordinal_in_words
 
 # Files that belong to one edition only and are not carried into the next.
 NOT_CARRIED_OVER = frozenset({"comments.yaml"})

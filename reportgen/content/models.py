@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from reportgen.errors import Problem
-from reportgen.markdown import check_markdown
-from reportgen.persian import parse_jalali_date
+from reportgen.text.markdown import check_markdown
+from reportgen.text.persian import parse_jalali_date
 
 # ---------------------------------------------------------------- basic types
 

@@ -12,9 +12,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reportgen.errors import ContentError, Problem
-from reportgen.loader import LoadedFile, PathKey, load_yaml
-from reportgen.models import (
+from reportgen.content.loader import LoadedFile, PathKey, load_yaml
+from reportgen.content.models import (
     SECTION_KINDS,
     CaseStudies,
     Comments,
@@ -25,6 +24,7 @@ from reportgen.models import (
     Training,
     iter_items,
 )
+from reportgen.errors import ContentError, Problem
 
 M = TypeVar("M", bound=BaseModel)
 

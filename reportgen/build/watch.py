@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from reportgen.editions import EditionRef
+from reportgen.editions.find import EditionRef
 from reportgen.errors import ReportgenError
 from reportgen.paths import Project
-from reportgen.pipeline import BuildResult, build_edition
-from reportgen.workers import Session
+from reportgen.build.pipeline import BuildResult, build_edition
+from reportgen.typeset.workers import Session
 
 Snapshot = dict[Path, int]
 

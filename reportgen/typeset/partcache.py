@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reportgen import __version__
-from reportgen.publish import write_atomic
-from reportgen.typeset_types import LayoutTrace, RenderedPart, TypesetOptions, engine_versions
+from reportgen.build.atomic import write_atomic
+from reportgen.typeset.results import LayoutTrace, RenderedPart, TypesetOptions, engine_versions
 
 MAX_AGE_DAYS = 14
 

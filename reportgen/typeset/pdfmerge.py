@@ -25,7 +25,7 @@ import pikepdf
 from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
 
-from reportgen.typeset_types import RenderedPart
+from reportgen.typeset.results import RenderedPart
 
 Subsetter = Callable[[Path, set[int]], bytes]
 """Makes a font subset holding the given glyph ids (``subset_font``, or a memo of it)."""

@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reportgen.diff import Change, EditionDiff, FieldChange, WordOp, diff_editions
-from reportgen.models import Comments, Edition, Item, Section, prose_fields
-from reportgen.persian import ordinal_in_words
+from reportgen.compare.diff import Change, EditionDiff, FieldChange, WordOp, diff_editions
+from reportgen.content.models import Comments, Edition, Item, Section, prose_fields
+from reportgen.text.persian import ordinal_in_words
 
 INS_OPEN, INS_CLOSE, DEL_OPEN, DEL_CLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
 _MARKS = re.compile("[\ue000-\ue003]")

@@ -16,10 +16,7 @@ from typing import Protocol
 import jinja2
 from markupsafe import Markup
 
-from reportgen import figures
-from reportgen.errors import TemplateError
-from reportgen.markdown import isolate_latin, render_markdown
-from reportgen.models import (
+from reportgen.content.models import (
     APPENDIX_KINDS,
     FRONT_MATTER_KINDS,
     Edition,
@@ -28,7 +25,10 @@ from reportgen.models import (
     item_name,
     iter_items,
 )
-from reportgen.persian import (
+from reportgen.errors import TemplateError
+from reportgen.render import figures
+from reportgen.text.markdown import isolate_latin, render_markdown
+from reportgen.text.persian import (
     format_jalali_date,
     jalali_month_year,
     ordinal_in_words,

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from reportgen.errors import PublishError
+from reportgen.errors import OutputError
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -20,7 +20,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
-        raise PublishError(f"cannot write {path}: {error.strerror}") from None
+        raise OutputError(f"cannot write {path}: {error.strerror}") from None
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
@@ -30,5 +30,5 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise PublishError(f"cannot write {path}: {error.strerror}") from None
+            raise OutputError(f"cannot write {path}: {error.strerror}") from None
         raise

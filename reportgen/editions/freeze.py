@@ -12,8 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from reportgen.content.models import Publication, Stage
 from reportgen.errors import EditionError
-from reportgen.models import Publication, Stage
 from reportgen.paths import Project
 
 

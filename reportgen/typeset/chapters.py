@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.errors import TypesetError
-from reportgen.partcache import CachedPart, PartCache
-from reportgen.pdfmerge import merge, splice, vendored_fonts
-from reportgen.persian import to_persian_digits
-from reportgen.typeset_types import RenderedPart, TypesetOptions, TypesetResult
-from reportgen.workers import Job, Session, lay_out
+from reportgen.text.persian import to_persian_digits
+from reportgen.typeset.partcache import CachedPart, PartCache
+from reportgen.typeset.pdfmerge import merge, splice, vendored_fonts
+from reportgen.typeset.results import RenderedPart, TypesetOptions, TypesetResult
+from reportgen.typeset.workers import Job, Session, lay_out
 
 _CHAPTER_START = re.compile(r'(?=<section class="chapter )')
 _MAIN = re.compile(r'(<div class="main-matter">)(.*)(</div>\s*</body>)', re.S)

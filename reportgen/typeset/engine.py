@@ -35,9 +35,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reportgen.errors import TypesetError
-from reportgen.leaders import join_leader_dots
-from reportgen.resync import SUPPORTED, TracedRender, Unsupported, render_traced
-from reportgen.typeset_types import LayoutTrace, RenderedPart, TracedPart, TypesetResult
+from reportgen.typeset._weasyprint.leaders import join_leader_dots
+from reportgen.typeset._weasyprint.resync import SUPPORTED, TracedRender, Unsupported, render_traced
+from reportgen.typeset.results import LayoutTrace, RenderedPart, TracedPart, TypesetResult
 
 
 class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
