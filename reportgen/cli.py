@@ -95,14 +95,21 @@ def list_command(context: Context) -> None:
 
 @main.command()
 @click.argument("report", required=False)
+@click.option("--lint", "with_lint", is_flag=True, help="Also report Persian orthography findings as warnings.")
 @pass_context
-def validate(context: Context, report: str | None) -> None:
+def validate(context: Context, report: str | None, with_lint: bool) -> None:
     """Validate content without typesetting: every problem, with file:line:column."""
     from reportgen.editions.find import find_editions, load_edition
     from reportgen.editions.freeze import check_frozen
 
     project = context.project()
     with _errors_to_exit(context.debug):
+        if with_lint:
+            from reportgen.editions.lint import lint_project
+
+            for result in lint_project(project, report):
+                for finding in result.findings:
+                    click.echo(f"Warning: {finding}", err=True)
         refs = find_editions(project, report)
         problems: list[Problem] = []
         warnings: list[Problem] = []
@@ -120,6 +127,38 @@ def validate(context: Context, report: str | None) -> None:
             raise ContentError(problems)
         click.echo(f"OK: {len(refs)} edition{'s' if len(refs) != 1 else ''} valid"
                    + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""))
+
+
+@main.command()
+@click.argument("report", required=False)
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to files of draft editions (never to published ones).")
+@pass_context
+def lint(context: Context, report: str | None, fix: bool) -> None:
+    """Check Persian orthography in every prose field: file:line:column: field: rule: message.
+
+    Exit status: 0 nothing left to report, 1 findings remain.
+    """
+    from reportgen.build.atomic import write_atomic
+    from reportgen.editions.lint import fixed_content, lint_project
+
+    project = context.project()
+    with _errors_to_exit(context.debug):
+        remaining = fixed_count = 0
+        for result in lint_project(project, report):
+            fixed = fixed_content(result) if fix else None
+            if fixed is not None:
+                write_atomic(result.path, fixed.encode("utf-8"))
+                left = [f for f in result.findings if not f.finding.rule.safe]
+                fixed_count += len(result.findings) - len(left)
+                click.echo(f"fixed {len(result.findings) - len(left)} in {result.path}")
+            else:
+                left = result.findings
+            for finding in left:
+                click.echo(str(finding) + (" [published: not fixed]" if fix and result.frozen else ""))
+            remaining += len(left)
+        click.echo(f"{remaining} finding{'s' if remaining != 1 else ''}" + (f", {fixed_count} fixed" if fix else ""))
+        if remaining:
+            sys.exit(EXIT_ERROR)
 
 
 @main.command()
