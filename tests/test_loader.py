@@ -77,7 +77,9 @@ def test_libyaml_and_the_strict_loader_agree_on_every_bundled_file() -> None:
     """Valid files go through libyaml for speed; they must load exactly as the pure-Python loader loads them."""
     from reportgen.content.loader import _fast_node, _StrictLoader, _to_data
 
-    files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests" / "data").rglob("*.yaml"))
+    # The lint corpus is not content: it holds characters the loader refuses on purpose.
+    data = [p for p in sorted((REPO / "tests" / "data").rglob("*.yaml")) if p.name != "lint_corpus.yaml"]
+    files = sorted((REPO / "content").rglob("*.yaml")) + data
     checked = 0
     for path in files:
         text = path.read_text(encoding="utf-8")
