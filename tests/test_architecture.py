@@ -29,10 +29,12 @@ MODULES = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
 
 def test_only_the_typesetting_layer_imports_weasyprint() -> None:
     # typeset drives WeasyPrint's public API; resync its paginator, for incremental layout; leaders
-    # retouches laid-out pages.
+    # retouches laid-out pages; textlayer draws the font's joiner glyphs.
     assert {name for name, found in MODULES.items() if "weasyprint" in found} == {
-        "typeset.engine", "typeset._weasyprint.resync", "typeset._weasyprint.leaders"}
-    for internal in ("reportgen.typeset._weasyprint.resync", "reportgen.typeset._weasyprint.leaders"):
+        "typeset.engine", "typeset._weasyprint.resync", "typeset._weasyprint.leaders",
+        "typeset._weasyprint.textlayer"}
+    for internal in ("reportgen.typeset._weasyprint.resync", "reportgen.typeset._weasyprint.leaders",
+                     "reportgen.typeset._weasyprint.textlayer"):
         assert {name for name, found in MODULES.items() if internal in found} == {"typeset.engine"}
 
 

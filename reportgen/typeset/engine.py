@@ -37,7 +37,10 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from reportgen.errors import TypesetError
 from reportgen.typeset._weasyprint.leaders import join_leader_dots
 from reportgen.typeset._weasyprint.resync import SUPPORTED, TracedRender, Unsupported, render_traced
+from reportgen.typeset._weasyprint.textlayer import install as keep_joiners_in_text
 from reportgen.typeset.results import LayoutTrace, RenderedPart, TracedPart, TypesetResult
+
+keep_joiners_in_text()
 
 
 class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
