@@ -173,7 +173,7 @@ def lint(context: Context, report: str | None, fix: bool) -> None:
 def build(context: Context, report: str | None, stage: int | None, edition: int | None,
           output: Path | None, jobs: int) -> None:  # fmt: skip
     """Build edition PDFs: all of them, or those of REPORT filtered by --stage/--edition."""
-    from reportgen.typeset.workers import prepare_session
+    from reportgen.typeset import prepare_session
 
     project = context.project(output)
     # Workers start first, so they are ready once the content is loaded and rendered; they serve every edition.

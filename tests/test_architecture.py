@@ -27,15 +27,87 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
 
 
-def test_only_the_typesetting_layer_imports_weasyprint() -> None:
-    # typeset drives WeasyPrint's public API; resync its paginator, for incremental layout; leaders
-    # retouches laid-out pages; textlayer draws the font's joiner glyphs.
-    assert {name for name, found in MODULES.items() if "weasyprint" in found} == {
-        "typeset.engine", "typeset._weasyprint.resync", "typeset._weasyprint.leaders",
-        "typeset._weasyprint.textlayer"}
-    for internal in ("reportgen.typeset._weasyprint.resync", "reportgen.typeset._weasyprint.leaders",
-                     "reportgen.typeset._weasyprint.textlayer"):
-        assert {name for name, found in MODULES.items() if internal in found} == {"typeset.engine"}
+def statements(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """Every import in ``path``: (module, names imported from it); ``import a.b`` gives ("a.b", ())."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, ()) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module, f"{path.name}: relative import"
+            found.append((node.module, tuple(alias.name for alias in node.names)))
+    return found
+
+
+STATEMENTS = {module_name(path): statements(path) for path in PACKAGE.rglob("*.py")}
+
+# WeasyPrint's documented API (its "API Reference" page; everything else may change in any release).
+PUBLIC_WEASYPRINT = {
+    "weasyprint": {"HTML", "CSS", "Document", "Page", "Attachment", "DEFAULT_OPTIONS", "VERSION", "__version__"},
+    "weasyprint.text.fonts": {"FontConfiguration"},
+    "weasyprint.css.counters": {"CounterStyle"},
+    "weasyprint.urls": {"URLFetcher", "URLFetcherResponse", "URLFetchingError", "FatalURLFetchingError"},
+}
+
+
+def non_public_weasyprint(path: Path) -> set[str]:
+    """The WeasyPrint names ``path`` imports or reads that are not public API."""
+    private: set[str] = set()
+    for module, names in statements(path):
+        if module == "weasyprint" or module.startswith("weasyprint."):
+            if not names and module != "weasyprint":
+                private.add(module)
+            private.update(f"{module}.{name}" for name in names if name not in PUBLIC_WEASYPRINT.get(module, ()))
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "weasyprint"
+                and node.attr not in PUBLIC_WEASYPRINT["weasyprint"]):  # fmt: skip
+            private.add(f"weasyprint.{node.attr}")
+    return private
+
+
+def test_only_the_typesetting_package_imports_weasyprint() -> None:
+    users = {name for name, found in MODULES.items() if "weasyprint" in found}
+    assert users and all(name.startswith("typeset.") for name in users), users
+    assert "typeset" not in users and "typeset.workers" not in users  # light: see the loaded_by tests
+
+
+def test_only_the_gated_subpackage_touches_weasyprint_internals() -> None:
+    offenders = {module_name(path): found for path in PACKAGE.rglob("*.py")
+                 if (found := non_public_weasyprint(path)) and not module_name(path).startswith("typeset._weasyprint")}
+    assert not offenders
+    # The rule can see what it forbids: the gated subpackage does use internals.
+    assert non_public_weasyprint(PACKAGE / "typeset" / "_weasyprint" / "resync.py")
+
+
+def test_the_gated_subpackage_is_reached_only_through_its_gate() -> None:
+    """The engine imports the private modules inside functions, after ``_weasyprint.enabled()``."""
+    users = {name for name, found in STATEMENTS.items() for module, names in found
+             if module.startswith("reportgen.typeset._weasyprint.") or (module == "reportgen.typeset._weasyprint"
+                                                                        and set(names) - {"enabled", "RELEASE"})}
+    assert users == {"typeset.engine", "typeset._weasyprint"}, users  # the gate imports them to try them
+    engine = ast.parse((PACKAGE / "typeset" / "engine.py").read_text(encoding="utf-8"))
+    top_level = [(node.module or "", {alias.name for alias in node.names}) for node in engine.body
+                 if isinstance(node, ast.ImportFrom)]  # fmt: skip
+    assert not [m for m, names in top_level if m.startswith("reportgen.typeset._weasyprint")
+                and names - {"enabled", "RELEASE"}], top_level  # fmt: skip
+    gate = (PACKAGE / "typeset" / "_weasyprint" / "__init__.py").read_text(encoding="utf-8")
+    assert "except ImportError" in gate and "__version__" in gate
+    assert not [p for p in PACKAGE.rglob("*.py") if "__version__.split" in p.read_text(encoding="utf-8")
+                and p.name != "__init__.py"], "one version check, in the gate"  # fmt: skip
+
+
+def test_nothing_outside_typeset_imports_its_internals() -> None:
+    import reportgen.typeset
+
+    public = set(reportgen.typeset.__all__)
+    for name, found in STATEMENTS.items():
+        if name == "typeset" or name.startswith("typeset."):
+            continue
+        for module, names in found:
+            if module.startswith("reportgen.typeset."):
+                raise AssertionError(f"{name} imports {module}: use reportgen.typeset's public names")
+            if module == "reportgen.typeset":
+                assert set(names) <= public, f"{name} imports {set(names) - public} from reportgen.typeset"
 
 
 def test_only_cli_imports_click_and_prints() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-import reportgen.typeset._weasyprint.leaders
+import reportgen.typeset._weasyprint
 from reportgen.typeset.engine import render_part
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ def document(*lists: str) -> str:
 
 def typeset(tmp_path: Path, html: str, joined: bool, monkeypatch: pytest.MonkeyPatch) -> bytes:
     (tmp_path / "toc.css").write_text(CSS, encoding="utf-8")
-    monkeypatch.setattr(reportgen.typeset._weasyprint.leaders, "SUPPORTED", joined)
+    monkeypatch.setattr(reportgen.typeset._weasyprint, "enabled", lambda: joined)
     return render_part(html, stylesheets=[REPO / "styles" / "fonts.css", tmp_path / "toc.css"], base_dir=tmp_path,
                        allowed_roots=[REPO / "styles", REPO / "fonts", tmp_path]).pdf  # fmt: skip
 

@@ -13,8 +13,8 @@ import pytest
 from reportgen.build.pipeline import build_edition, render_html
 from reportgen.editions.find import load_edition
 from reportgen.paths import Project
+from reportgen.typeset import _weasyprint
 from reportgen.typeset import chapters as chapters_module
-from reportgen.typeset._weasyprint import resync
 from reportgen.typeset.chapters import _BLANK_FOOTERS, split_document
 from reportgen.typeset.engine import render_part, render_traced_part
 from reportgen.typeset.pdfmerge import splice
@@ -22,7 +22,7 @@ from reportgen.typeset.results import RenderedPart, TracedPart
 
 from conftest import MINI_REF, SAMPLE_REF
 
-pytestmark = pytest.mark.skipif(not resync.SUPPORTED, reason="incremental layout needs WeasyPrint 70")
+pytestmark = pytest.mark.skipif(not _weasyprint.enabled(), reason="incremental layout needs the gated internals")
 
 
 @pytest.fixture(scope="module")

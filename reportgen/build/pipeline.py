@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.typeset.chapters import is_large, typeset_chapters
 from reportgen.editions.find import EditionRef, load_edition
 from reportgen.editions.freeze import check_frozen
 from reportgen.content.models import Edition
@@ -16,8 +15,7 @@ from reportgen.build.atomic import write_atomic
 from reportgen.compare.redline import build_redline as mark_changes
 from reportgen.compare.redline import finish_html
 from reportgen.render.templating import render_edition
-from reportgen.typeset.results import TypesetOptions, TypesetResult
-from reportgen.typeset.workers import Session, prepare_session
+from reportgen.typeset import Session, TypesetOptions, TypesetResult, is_large, prepare_session, typeset_chapters
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def typeset_html(project: Project, html: str, epoch: int, time_limit: float, job
                              time_limit=time_limit, style_key=None)  # fmt: skip
     if jobs > 1 or session is not None:
         return typeset_chapters(html, options, jobs=jobs, cache_dir=project.cache, session=session)
-    from reportgen.typeset.engine import typeset_pdf  # WeasyPrint loads only when something is laid out
+    from reportgen.typeset import typeset_pdf  # WeasyPrint loads only when something is laid out
 
     return typeset_pdf(html, **options)
 

@@ -158,7 +158,7 @@ def _tree_digest(folders: Iterable[Path]) -> dict[str, str]:
 
 def tool_versions(project: Project) -> dict[str, Any]:
     """Versions of everything that shapes the bytes, and the font files' hashes."""
-    from reportgen.typeset.results import engine_versions
+    from reportgen.typeset import engine_versions
 
     fonts = {name: digest for name, digest in _tree_digest([project.fonts]).items() if name.endswith((".ttf", ".otf"))}
     return {"reportgen": __version__, **engine_versions(), "fonts": fonts}

@@ -15,7 +15,7 @@ from reportgen.editions.find import EditionRef
 from reportgen.errors import ReportgenError
 from reportgen.paths import Project
 from reportgen.build.pipeline import BuildResult, build_edition
-from reportgen.typeset.workers import Session
+from reportgen.typeset import Session
 
 Snapshot = dict[Path, int]
 

@@ -1,5 +1,4 @@
-"""HTML → PDF with WeasyPrint: the only module using its public API (``resync`` drives its paginator,
-``leaders`` retouches the laid-out pages).
+"""HTML → PDF with WeasyPrint's public API; its internals only through the gate ``_weasyprint.enabled``.
 
 - One ``FontConfiguration`` is shared by every stylesheet and by ``write_pdf``;
   without it ``@font-face`` is ignored and WeasyPrint silently falls back.
@@ -35,12 +34,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reportgen.errors import TypesetError
-from reportgen.typeset._weasyprint.leaders import join_leader_dots
-from reportgen.typeset._weasyprint.resync import SUPPORTED, TracedRender, Unsupported, render_traced
-from reportgen.typeset._weasyprint.textlayer import install as keep_joiners_in_text
+from reportgen.typeset import _weasyprint
 from reportgen.typeset.results import LayoutTrace, RenderedPart, TracedPart, TypesetResult
-
-keep_joiners_in_text()
 
 
 class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
@@ -242,7 +237,11 @@ def render_part(
                       else _parse_styles(stylesheets, extra_css, fetcher))  # fmt: skip
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             rendered = layout(document, list(styles.sheets), styles.font_config, styles.counter_style)
-            join_leader_dots(rendered.pages)
+            if _weasyprint.enabled():  # leader dots in runs; joiners kept in the text layer
+                from reportgen.typeset._weasyprint import leaders, textlayer
+
+                leaders.join_leader_dots(rendered.pages)
+                textlayer.install()
             del document  # only the laid-out pages are needed from here on
             collect_layout_garbage()
             pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts)
@@ -267,10 +266,12 @@ def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: A
     """``render_part``, recording a layout trace, and laying out only until in step with ``previous``.
 
     Falls back to an ordinary whole layout (and no trace) where the incremental
-    paginator does not apply (another WeasyPrint release, page-based counters).
+    paginator does not apply (WeasyPrint's internals unavailable, page-based counters).
     """
-    if not SUPPORTED:
+    if not _weasyprint.enabled():
         return TracedPart(render_part(html, **settings), None, None)
+    from reportgen.typeset._weasyprint.resync import TracedRender, Unsupported, render_traced
+
     outcome: list[TracedRender] = []
 
     def traced(document: Any, styles: list[Any], font_config: FontConfiguration, counter_style: CounterStyle) -> Any:

@@ -10,8 +10,8 @@ from the spacing WeasyPrint used by a fraction of a thousandth of an em
 (about 0.004 pt a dot), so within a run the dots land less than 0.06 pt from
 where they were: the page looks the same and its text is the same.
 
-It reaches into WeasyPrint's laid-out box tree, so it only runs on the
-release it was written against (as ``resync`` does); a run that Pango would
+It reaches into WeasyPrint's laid-out box tree, so it only runs behind the
+package's gate (``_weasyprint.enabled``), as ``resync`` does; a run that Pango would
 shape differently from the separate dots (a ligature, say), or a leader of
 anything but one punctuation mark (a letter has a direction; spaces change how
 text is extracted), is left alone.
@@ -23,10 +23,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-import weasyprint
 from weasyprint.text.line_break import create_layout, line_size
-
-SUPPORTED = weasyprint.__version__.split(".")[0] == "70"
 
 RUN = 16
 """Dots per run: fewer text objects by this factor, at most ``RUN`` × 0.004 pt of drift."""
@@ -37,8 +34,6 @@ _NEUTRAL = frozenset(("CS", "ON", "ES", "ET"))
 
 def join_leader_dots(pages: Iterable[Any]) -> None:
     """Join the dots of every leader on ``pages`` (WeasyPrint ``Page`` objects) into runs."""
-    if not SUPPORTED:
-        return
     for page in pages:
         stack = [page._page_box]
         while stack:

@@ -20,9 +20,9 @@ in effect (the running head) are the same. Anything else lays the whole part
 out, as a fresh render would.
 
 This reaches into WeasyPrint's paginator (``make_all_pages`` and what
-``layout_document`` does after it), so it is enabled only for the WeasyPrint
-release it was written against; with any other one every part is laid out
-whole by the public API. The test suite checks that a whole layout here is
+``layout_document`` does after it), so it runs only behind the package's gate
+(``_weasyprint.enabled``); otherwise every part is laid out whole by the
+public API. ``UPGRADING.md`` says what to compare on a new WeasyPrint. The test suite checks that a whole layout here is
 byte-identical to WeasyPrint's own, and that a resynchronised one draws the
 same pages as a fresh layout of the edited part.
 """
@@ -49,9 +49,6 @@ from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
 from reportgen.typeset.results import LayoutTrace
-
-SUPPORTED = weasyprint.__version__.split(".")[0] == "70"
-"""Whether this WeasyPrint is the release whose paginator this module drives."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ in ``draw_first_line``: before ``if glyph_id == pango.PANGO_GLYPH_EMPTY``, take
 the font's nominal glyph for a cluster that is one of these characters. Here it
 is applied from outside, without copying that function: the first line Pango
 gives ``draw_first_line`` is retouched in place (its glyph ids) before the
-original draws it. Only for the WeasyPrint release it was written against.
+original draws it. Only behind the package's gate (``_weasyprint.enabled``).
 """
 
 from __future__ import annotations
@@ -26,11 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 import cffi
-import weasyprint
 from weasyprint.draw import text as draw_text
 from weasyprint.text.ffi import ffi, pango
-
-SUPPORTED = weasyprint.__version__.split(".")[0] == "70"
 
 KEPT = frozenset("\u200c\u200d")
 """Default-ignorable characters given their own glyph: zero width non-joiner and joiner."""
@@ -101,6 +98,6 @@ def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def install() -> None:
-    """Draw joiners with the font's glyphs from now on in this process (idempotent; a no-op elsewhere)."""
-    if SUPPORTED and not hasattr(draw_text.draw_first_line, "__wrapped__"):
+    """Draw joiners with the font's glyphs from now on in this process (idempotent)."""
+    if not hasattr(draw_text.draw_first_line, "__wrapped__"):
         draw_text.draw_first_line = _wrap(draw_text.draw_first_line)
