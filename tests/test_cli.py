@@ -125,16 +125,16 @@ def test_build_with_jobs_starts_workers_once_for_every_edition(cli_project: Proj
     import shutil
 
     import reportgen.build.pipeline
-    import reportgen.typeset.workers
+    import reportgen.typeset
 
     stage = cli_project.content / "mini-city" / "stage-1"
     shutil.copytree(stage / "edition-1", stage / "edition-2")
     with (stage / "stage.yaml").open("a", encoding="utf-8") as manifest:
         manifest.write("  - number: 2\n    date: 1403/03/01\n    status: draft\n    summary: ویرایش دوم.\n")
-    sessions: list[reportgen.typeset.workers.Session] = []
+    sessions: list[reportgen.typeset.Session] = []
     used: list[object] = []
-    prepare, build = reportgen.typeset.workers.prepare_session, reportgen.build.pipeline.build_edition
-    monkeypatch.setattr(reportgen.typeset.workers, "prepare_session",
+    prepare, build = reportgen.typeset.prepare_session, reportgen.build.pipeline.build_edition
+    monkeypatch.setattr(reportgen.typeset, "prepare_session",
                         lambda *a: sessions.append(prepare(*a)) or sessions[-1])  # fmt: skip
     monkeypatch.setattr(reportgen.build.pipeline, "build_edition",
                         lambda *a, session, **k: used.append(session) or build(*a, session=session, **k))  # fmt: skip
