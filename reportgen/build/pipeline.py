@@ -32,8 +32,10 @@ def source_date_epoch(edition: Edition) -> int:
     return calendar.timegm(gregorian.timetuple())
 
 
-def render_html(project: Project, edition: Edition) -> str:
-    return render_edition(edition, project.templates)
+def render_html(project: Project, edition: Edition, ref: EditionRef | None = None) -> str:
+    """The edition's HTML; ``ref`` names its folder, which a generic chapter's images come from."""
+    edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition) if ref else None
+    return render_edition(edition, project.templates, edition_dir=edition_dir, fonts=project.fonts)
 
 
 TIME_LIMIT_SECONDS = 600.0
@@ -69,7 +71,8 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
     """Typeset edition ``ref`` with its changes since ``base`` marked, into ``path``."""
     old, new = load_edition(project, base), load_edition(project, ref)
     marked, redline = mark_changes(old, new)
-    html = finish_html(render_edition(marked, project.templates, redline))
+    edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
+    html = finish_html(render_edition(marked, project.templates, redline, edition_dir=edition_dir, fonts=project.fonts))
     result = typeset_html(project, html, source_date_epoch(new), TIME_LIMIT_SECONDS, jobs=1)
     write_atomic(path, result.pdf)
     return path, result.pages
@@ -79,7 +82,7 @@ def _checked_html(project: Project, ref: EditionRef) -> tuple[str, int]:
     """The edition's HTML and date; its models go out of scope here, so layout can reuse their memory."""
     edition = load_edition(project, ref)
     check_frozen(project, ref.report, edition.stage, ref.edition)
-    return render_html(project, edition), source_date_epoch(edition)
+    return render_html(project, edition, ref), source_date_epoch(edition)
 
 
 def build_edition(

@@ -221,17 +221,37 @@ def _as_string(value: object) -> str | None:
 
 
 def _leaf_fields(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, object]]:
-    """(dotted path, value) of every field that is neither an item list nor ``id``."""
+    """(dotted path, value) of every field that is neither an item list nor ``id``.
+
+    Extra keys a model allows (a table row's cells) are fields too; a mapping
+    named in the model's ``DIFF_EXPAND`` (a matrix's cells) is compared key by key.
+    """
+    expand: frozenset[str] = getattr(type(model), "DIFF_EXPAND", frozenset())
     for name in type(model).model_fields:
         value = getattr(model, name)
+        if name in expand and hasattr(model, f"diff_{name}"):  # the model names its own parts
+            yield from ((f"{prefix}{path}", leaf) for path, leaf in getattr(model, f"diff_{name}")())
+            continue
         if (not prefix and isinstance(model, Item) and name == "id") or _is_item_list(value):
             continue
         if isinstance(value, tuple) and not value and name in _item_list_names(type(model)):
             continue
         if isinstance(value, BaseModel):
             yield from _leaf_fields(value, f"{prefix}{name}.")
+        elif isinstance(value, dict) and name in expand:
+            yield from _mapping_leaves(value, f"{prefix}{name}")
         else:
             yield f"{prefix}{name}", value
+    for name, value in (model.model_extra or {}).items():
+        yield f"{prefix}{name}", value
+
+
+def _mapping_leaves(mapping: dict[object, object], path: str) -> Iterator[tuple[str, object]]:
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            yield from _mapping_leaves(value, f"{path}.{key}")
+        elif not _is_item_list(value):
+            yield f"{path}.{key}", value
 
 
 @cache
@@ -289,10 +309,15 @@ class _Entry:
 def _entries(model: BaseModel, prefix: str = "") -> Iterator[_Entry]:
     """Every item inside ``model``, depth first, with its list path and position."""
     for name in type(model).model_fields:
-        value = getattr(model, name)
-        if not _is_item_list(value):
-            continue
-        path = f"{prefix}{name}"
+        yield from _list_entries(getattr(model, name), f"{prefix}{name}")
+
+
+def _list_entries(value: object, path: str) -> Iterator[_Entry]:
+    """The items of an item list at ``path``; a mapping's item lists (a matrix cell's) at ``path.key``."""
+    if isinstance(value, dict):
+        for key, element in value.items():
+            yield from _list_entries(element, f"{path}.{key}")
+    elif isinstance(value, tuple) and _is_item_list(value):
         for position, item in enumerate(value):
             yield _Entry(path, position, item)
             yield from _entries(item, f"{path}[{item.id}].")
@@ -404,9 +429,10 @@ def diff_items(section: str, old: BaseModel | None, new: BaseModel | None) -> li
 
 
 def _section_order(kinds: Sequence[str]) -> list[str]:
-    """Distinct kinds in ``SECTION_KINDS`` order, unknown ones after (alphabetically)."""
+    """Distinct kinds in ``SECTION_KINDS`` order, generic chapters after, in the order given."""
     order = list(SECTION_KINDS)
-    return sorted(set(kinds), key=lambda k: (order.index(k) if k in order else len(order), k))
+    given = list(dict.fromkeys(kinds))
+    return sorted(given, key=lambda k: (order.index(k) if k in order else len(order), given.index(k)))
 
 
 def _section_change(kind: str, old: Section | None, new: Section | None) -> SectionChange | None:

@@ -531,7 +531,8 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 """A report's folder name: ASCII, used in output file names."""
 
 
-ITEM_NAME_FIELDS = ("title", "name", "term", "city", "theme", "actor_group", "sender")
+ITEM_NAME_FIELDS = ("title", "name", "term", "city", "theme", "actor_group", "sender",
+                    "caption", "heading", "label")
 """Fields that name an item for a reader, in order of preference."""
 
 
@@ -560,11 +561,14 @@ def iter_items(value: object) -> Iterator[Item]:
     elif isinstance(value, (tuple, list)):
         for element in value:
             yield from iter_items(element)
+    elif isinstance(value, dict):  # a matrix's cells hold items too
+        for element in value.values():
+            yield from iter_items(element)
 
 
 def item_name(item: Item, length: int = 60) -> str:
     """What a reader calls an item: its title, name, term … else the start of its text, else its id."""
-    named = next((str(getattr(item, field)) for field in ITEM_NAME_FIELDS if hasattr(item, field)), None)
+    named = next((str(getattr(item, field)) for field in ITEM_NAME_FIELDS if getattr(item, field, None)), None)
     if named:
         return named
     prose = [str(getattr(item, field)) for field in sorted(prose_fields(type(item)))]

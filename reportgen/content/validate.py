@@ -6,14 +6,18 @@ it concerns, through the marks the loader kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reportgen.content.loader import LoadedFile, PathKey, load_yaml
+from reportgen.content.blockcheck import check_chapters
+from reportgen.content.blocks import BLOCK_KINDS, UNION_TAGS, Chapter
+from reportgen.content.loader import Data, LoadedFile, PathKey, load_yaml
 from reportgen.content.models import (
+    APPENDIX_KINDS,
     SECTION_KINDS,
     CaseStudies,
     Comments,
@@ -61,6 +65,21 @@ def _message(error: dict[str, object]) -> str:
     return str(error["msg"])
 
 
+def _without_tags(where: PathKey, data: Data) -> PathKey:
+    """``where`` without the member names pydantic adds for a tagged union (they are not YAML keys)."""
+    kept: list[str | int] = []
+    for position, part in enumerate(where):
+        if (isinstance(part, str) and part in UNION_TAGS and position < len(where) - 1
+                and isinstance(data, dict) and part not in data):  # fmt: skip
+            continue
+        kept.append(part)
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part, "")
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+    return tuple(kept)
+
+
 def problems_from_validation(error: ValidationError, loaded: LoadedFile) -> list[Problem]:
     """Turn pydantic's errors into located problems."""
     problems: list[Problem] = []
@@ -72,7 +91,13 @@ def problems_from_validation(error: ValidationError, loaded: LoadedFile) -> list
         where = tuple(
             part.removesuffix("[key]") if isinstance(part, str) else part for part in where
         )
+        where = _without_tags(where, loaded.data)
         message = _message(dict(detail))
+        if detail["type"] == "unknown_block_kind":
+            kind = detail["input"].get("kind") if isinstance(detail["input"], dict) else None
+            where = (*where, "kind")
+            message = ("missing block kind" if kind is None else f"unknown block kind '{kind}'") \
+                + "; expected one of: " + ", ".join(BLOCK_KINDS)
         if message.startswith("duplicate id"):
             where = _repeated_item(loaded, where)
         problems.append(loaded.problem(where, message))
@@ -181,10 +206,39 @@ def load_sections(
             found[path.stem] = section
     for path in sorted(edition_dir.glob("*.yml")):
         problems.append(Problem(path, None, None, "", "use the .yaml extension"))
-    if not files and not problems:
+    chapters = _load_chapters(edition_dir, problems)
+    if not files and not chapters and not problems:
         problems.append(Problem(edition_dir, None, None, "", "edition folder has no section files"))
     _check_references(found, files, lambda kind: (edition_dir / f"{kind}.yaml").is_file(), problems)
-    return {kind: found[kind] for kind in SECTION_KINDS if kind in found}, files
+    check_chapters(chapters, edition_dir, problems, reserved=frozenset(SECTION_KINDS))
+    body = [kind for kind in SECTION_KINDS if kind in found and kind not in APPENDIX_KINDS]
+    ordered: dict[str, Section] = {kind: found[kind] for kind in body}
+    for chapter, loaded in chapters:
+        if chapter.id not in ordered and chapter.id not in SECTION_KINDS:
+            ordered[chapter.id] = chapter
+            files[chapter.id] = loaded
+    ordered.update({kind: found[kind] for kind in SECTION_KINDS if kind in found and kind in APPENDIX_KINDS})
+    return ordered, files
+
+
+_CHAPTER_FILE = re.compile(r"^\d\d-[a-z0-9][a-z0-9-]*\.yaml$")
+
+
+def _load_chapters(edition_dir: Path, problems: list[Problem]) -> list[tuple[Chapter, LoadedFile]]:
+    """The generic chapters of ``chapters/``, in file-name order (NN-<id>.yaml)."""
+    chapters: list[tuple[Chapter, LoadedFile]] = []
+    folder = edition_dir / "chapters"
+    if not folder.is_dir():
+        return chapters
+    for path in sorted(folder.iterdir()):
+        if not _CHAPTER_FILE.match(path.name):
+            problems.append(Problem(path, None, None, "", "a chapter file is named NN-<chapter-id>.yaml "
+                                    "(two digits, then the chapter's id), e.g. 01-city-profile.yaml"))  # fmt: skip
+            continue
+        chapter, loaded = load_model(path, Chapter, problems)
+        if chapter is not None and loaded is not None:
+            chapters.append((chapter, loaded))
+    return chapters
 
 
 def manifest_order_problems(stage: Stage, loaded: LoadedFile) -> list[Problem]:

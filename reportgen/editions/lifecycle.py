@@ -92,6 +92,8 @@ def new_edition(project: Project, report: str, stage_number: int, date: jdatetim
         for path in sorted(source.iterdir()):
             if path.is_file() and path.name not in NOT_CARRIED_OVER:
                 shutil.copy2(path, staging / path.name)
+            elif path.is_dir() and not path.is_symlink():  # chapters/ and images/ of generic chapters
+                shutil.copytree(path, staging / path.name, symlinks=True)
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -63,7 +63,12 @@ def _text(x: float, y: float, logical: str, *, size: float, anchor: str,
 
 def timeline_svg(stages: Sequence[RoadmapStage], *, month_label: str = "ماه") -> str:
     """A right-to-left Gantt chart of the roadmap's stages."""
-    months = max(stage.start_month + stage.duration_months - 1 for stage in stages)
+    return gantt_svg([(s.title, s.start_month, s.duration_months) for s in stages], month_label=month_label)
+
+
+def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str = "ماه") -> str:
+    """A right-to-left Gantt chart of (label, start, duration) rows, in units of ``month_label``."""
+    months = max(start + duration - 1 for _, start, duration in stages)
     bars_right = WIDTH - LABEL_WIDTH - MARGIN
     bars_left = MARGIN
     unit = (bars_right - bars_left) / months
@@ -86,16 +91,16 @@ def timeline_svg(stages: Sequence[RoadmapStage], *, month_label: str = "ماه")
                                size=9, anchor="middle", fill="#555"))  # fmt: skip
     parts.append(_text(WIDTH - MARGIN, AXIS_HEIGHT - 10, month_label, size=9, anchor="end",
                        weight="700", fill="#555"))  # fmt: skip
-    for row, stage in enumerate(stages):
+    for row, (title, start, duration) in enumerate(stages):
         top = AXIS_HEIGHT + row * ROW_HEIGHT
         colour = BAR_COLOURS[row % len(BAR_COLOURS)]
-        x_right = bars_right - (stage.start_month - 1) * unit
-        bar_width = stage.duration_months * unit
+        x_right = bars_right - (start - 1) * unit
+        bar_width = duration * unit
         parts.append(
             f'<rect x="{x_right - bar_width:.1f}" y="{top + 8}" width="{bar_width:.1f}" '
-            f'height="{ROW_HEIGHT - 16}" rx="3" fill="{colour}"><title>{escape(stage.title)}</title></rect>'
+            f'height="{ROW_HEIGHT - 16}" rx="3" fill="{colour}"><title>{escape(title)}</title></rect>'
         )
-        lines = wrap_words(stage.title, LABEL_CHARS_PER_LINE)
+        lines = wrap_words(title, LABEL_CHARS_PER_LINE)
         first_y = top + ROW_HEIGHT / 2 + 4 - (len(lines) - 1) * 6
         for index, line in enumerate(lines):
             parts.append(_text(WIDTH - MARGIN, first_y + index * 12, line, size=10, anchor="end"))

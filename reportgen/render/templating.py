@@ -16,9 +16,8 @@ from typing import Protocol
 import jinja2
 from markupsafe import Markup
 
+from reportgen.content.blocks import Chapter
 from reportgen.content.models import (
-    APPENDIX_KINDS,
-    FRONT_MATTER_KINDS,
     Edition,
     RoadmapStage,
     Section,
@@ -27,6 +26,7 @@ from reportgen.content.models import (
 )
 from reportgen.errors import TemplateError
 from reportgen.render import figures
+from reportgen.render.blocks import install_block_helpers, section_part
 from reportgen.text.markdown import isolate_latin, render_markdown
 from reportgen.text.persian import (
     format_jalali_date,
@@ -131,6 +131,21 @@ class Outline:
         self.items[key] = anchor
         return anchor
 
+    def block_item(self, section: str, block_id: str, item_id: str) -> str:
+        """The anchor of an item of a generic block (a redline finds it by the item's id too)."""
+        anchor = f"item-{section}-{block_id}-{item_id}"
+        self._claim(anchor)
+        self.items.setdefault((section, item_id), anchor)
+        self.items[(section, f"{block_id}/{item_id}")] = anchor
+        return anchor
+
+    def block(self, section: str, block_id: str, anchor: str, claim: bool = False) -> str:
+        """Record a block's anchor (claimed here when no heading or caption claims it)."""
+        if claim:
+            self._claim(anchor)
+        self.items.setdefault((section, block_id), anchor)
+        return anchor
+
     def of_kind(self, kind: str) -> list[Caption]:
         return [caption for caption in self.captions if caption.kind == kind]
 
@@ -156,6 +171,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
+        extensions=["jinja2.ext.do"],
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -195,15 +211,24 @@ class ChangeMarks(Protocol):
         ...
 
 
-def render_edition(edition: Edition, templates: Path, redline: ChangeMarks | None = None) -> str:
-    """Render one edition to a complete HTML document (with change marks for a redline)."""
+def render_edition(
+    edition: Edition, templates: Path, redline: ChangeMarks | None = None, *,
+    edition_dir: Path | None = None, fonts: Path | None = None,
+) -> str:  # fmt: skip
+    """Render one edition to a complete HTML document (with change marks for a redline).
+
+    ``edition_dir`` is where a generic chapter's images are read from, ``fonts``
+    where charts find the report's font to measure their labels.
+    """
     environment = make_environment(templates)
+    if any(isinstance(section, Chapter) for section in edition.sections.values()):
+        install_block_helpers(environment, edition, edition_dir, fonts)
     change_class = redline.item_class if redline else (lambda section, item_id: "")
     outline = Outline()
     front: list[Markup] = []
     body: list[Markup] = []
     for kind, section in edition.sections.items():
-        part = FRONT if kind in FRONT_MATTER_KINDS else APPENDIX if kind in APPENDIX_KINDS else BODY
+        part = section_part(kind, section)
         outline.start_chapter(part)
         html = _render_section(environment, kind, section, outline, edition, change_class)
         (front if part == FRONT else body).append(Markup(html))
@@ -242,7 +267,7 @@ def _render_section(
 ) -> str:
     return _render(
         environment,
-        f"sections/{kind}.html.j2",
+        "sections/chapter.html.j2" if isinstance(section, Chapter) else f"sections/{kind}.html.j2",
         kind=kind,
         section=section,
         outline=outline,

@@ -1,0 +1,188 @@
+"""Generic chapters of typed blocks: a small edition of every block kind, built once and read back."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from reportgen.build.pipeline import build_edition
+from reportgen.cli import main
+from reportgen.content.blocks import evaluate, parse_expression
+from reportgen.editions.find import EditionRef, load_edition
+from reportgen.paths import Project
+from reportgen.render.charts import chart_svg, visual
+from reportgen.text.numbers import format_number, format_percent
+
+from conftest import DATA, REPO, BuiltPdf, make_project
+
+REF = EditionRef("blocks-town", 2, 1)
+
+
+@pytest.fixture(scope="module")
+def blocks_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    root = tmp_path_factory.mktemp("blocks")
+    shutil.copytree(DATA / "blocks" / "content", root / "content")
+    return make_project(root, root / "content")
+
+
+@pytest.fixture(scope="module")
+def blocks_pdf(blocks_project: Project) -> BuiltPdf:
+    return BuiltPdf(build_edition(blocks_project, REF))
+
+
+def _plain(text: str) -> str:
+    """pdftotext's output without its bidi embedding marks, spaces collapsed."""
+    return " ".join(re.sub("[\u202a-\u202e]", "", text).split())
+
+
+def _links(pdf: BuiltPdf) -> Iterator[tuple[int, str]]:
+    reader = pypdf.PdfReader(pdf.path)
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            link = annotation.get_object()
+            if link.get("/Subtype") == "/Link" and "/Dest" in link:
+                yield number, str(link["/Dest"])
+
+
+def _outline_titles(entries: list[Any]) -> Iterator[str]:
+    for entry in entries:
+        if isinstance(entry, list):
+            yield from _outline_titles(entry)
+        else:
+            yield str(entry.title)
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def test_numbers_use_persian_separators() -> None:
+    assert format_number(Decimal("1234567")) == "۱٬۲۳۴٬۵۶۷"
+    assert format_number(Decimal("12.345"), 2) == "۱۲٫۳۵"
+    assert format_number(Decimal("-5")) == "−۵"
+    assert format_percent(Decimal("45.25"), 1) == "۴۵٫۳٪"
+
+
+def test_expressions_are_parsed_not_evaluated_as_python() -> None:
+    tree = parse_expression("weight * (rating - 1) / 2")
+    assert evaluate(tree, {"weight": Decimal("0.5"), "rating": Decimal("3")}) == Decimal("0.5")
+    for bad in ("__import__('os')", "weight **", "(weight", "weight rating"):
+        with pytest.raises(ValueError):
+            parse_expression(bad)
+    with pytest.raises(ValueError, match="division by zero"):
+        evaluate(parse_expression("a / b"), {"a": Decimal(1), "b": Decimal(0)})
+
+
+def test_chart_svg_keeps_text_as_text_in_the_report_font() -> None:
+    svg = chart_svg("bar", ["همدان", "ملایر"], [("جمعیت", [1200.0, 300.0])], unit="نفر",
+                    fonts=REPO / "fonts", prefix="c1")  # fmt: skip
+    assert "<text" in svg and "font-family=\"Vazirmatn\"" in svg
+    assert visual("همدان") in svg  # shaped, in visual order
+    assert "style=" not in svg and "<style" not in svg  # presentation attributes only
+    assert "۱٬۲۰۰" in svg  # Persian digits on the value axis
+    assert 'id="c1-' in svg and 'id="figure_1"' not in svg
+
+
+def test_visual_keeps_diacritics() -> None:
+    assert "\u064e" in visual("شَهر")
+
+
+# ---------------------------------------------------------------- the built edition
+
+
+def test_table_numbers_print_with_persian_separators(blocks_pdf: BuiltPdf) -> None:
+    text = blocks_pdf.text()
+    for printed in ("۱٬۲۳۴٬۵۶۷", "۱٫۲۵٪", "۰٫۵۰٪", "۷٬۵۰۰٬۰۰۰", "۱۲٬۵۰۰٬۰۰۰", "۱۳۹۵/۰۷/۱۵"):
+        assert printed in text, printed
+    # IFE: computed weighted scores and their total (0.6 × 4 + 0.4 × 1 = 2.80).
+    for printed in ("۲٫۴۰", "۰٫۴۰", "۲٫۸۰", "۱٫۰۰"):
+        assert printed in text, printed
+
+
+def test_chart_data_and_labels_are_text(blocks_pdf: BuiltPdf) -> None:
+    text = blocks_pdf.text()
+    # Inline chart data are printed as a table under the chart.
+    for printed in ("حمل‌ونقل", "فضای سبز", "۳۰٫۵", "درآمد پایدار", "۱۲٫۵"):
+        assert printed.replace("\u200c", "") in text.replace("\u200c", ""), printed
+    # A chart drawn from a table links to it (from under the chart as well as from the prose).
+    assert sum(dest == "blk-population" for _, dest in _links(blocks_pdf)) >= 4
+    # Chart labels are SVG text in Vazirmatn, and nothing falls back to another font.
+    fonts = subprocess.run(["pdffonts", str(blocks_pdf.path)], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0] for line in fonts.splitlines()[2:]]
+    assert names and all("Vazirmatn" in name for name in names), names
+
+
+def test_cross_references_print_numbers_and_link(blocks_pdf: BuiltPdf) -> None:
+    pages = blocks_pdf.pages_text()
+    chapter = next(i for i, page in enumerate(pages) if "روند جمعیت" in page and "فهرست مطالب" not in page)
+    assert "[@" not in blocks_pdf.text()
+    page = _plain(pages[chapter])
+    # (pdftotext reads an isolated «۱-۲» right to left, as «۲-۱».)
+    assert "در جدول ۱-۱" in page and "در شکل ۱-۱" in page and "S۱" in page
+    assert "در شکل ۱-۲" in page or "در شکل ۲-۱" in page
+    targets = {dest for number, dest in _links(blocks_pdf) if number == chapter}
+    assert {"blk-population", "blk-population-chart", "blk-budget-pie",
+            "item-analysis-swot-town-s-heritage", "item-analysis-goals-g-economy"} <= targets  # fmt: skip
+    destinations = pypdf.PdfReader(blocks_pdf.path).named_destinations
+    assert {"blk-population", "item-analysis-swot-town-s-heritage"} <= set(destinations)
+
+
+def test_block_sub_headings_enter_contents_and_outline(blocks_pdf: BuiltPdf) -> None:
+    contents = _plain(blocks_pdf.pages_text()[2])
+    for title in ("روند جمعیت", "ساختار سنی", "تعاریف", "تحلیل راهبردی"):
+        assert title in contents
+    titles = list(_outline_titles(pypdf.PdfReader(blocks_pdf.path).outline))
+    assert any("روند جمعیت" in t and "۱-۱" in t for t in titles)
+    assert any("ساختار سنی" in t and "۱-۱-۱" in t for t in titles)
+
+
+def test_lists_of_tables_and_figures_hold_the_blocks(blocks_pdf: BuiltPdf) -> None:
+    front = _plain("\n".join(blocks_pdf.pages_text()[:6]))
+    for caption in ("جمعیت شهر آزمون در سال", "ماتریس ارزیابی عوامل داخلی", "شاخص", "نمودار جمعیت شهر آزمون",
+                    "ماتریس قوت", "درخت اهداف", "زمان"):  # fmt: skip
+        assert caption in front, caption
+
+
+# ---------------------------------------------------------------- editions and diff
+
+
+def test_diff_names_a_changed_cell_chart_datum_and_swot_entry(blocks_project: Project, tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(blocks_project.content, root / "content")
+    for folder in ("styles", "fonts"):
+        (root / folder).symlink_to(REPO / folder)
+    runner = CliRunner()
+    common = ["--project", str(root)]
+    published = runner.invoke(main, [*common, "edition", "publish", "blocks-town", "--stage", "2", "--edition", "1"])
+    assert published.exit_code == 0, published.output
+    new = runner.invoke(main, [*common, "edition", "new", "blocks-town", "--stage", "2", "--date", "1404/04/01"])
+    assert new.exit_code == 0, new.output
+    chapters = root / "content" / "blocks-town" / "stage-2" / "edition-2" / "chapters"
+    people = chapters / "02-people.yaml"
+    people.write_text(people.read_text(encoding="utf-8").replace("population: 1300000", "population: 1310000")
+                      .replace("values: [10, 12.5, 15]", "values: [10, 13, 15]"), encoding="utf-8")  # fmt: skip
+    analysis = chapters / "03-analysis.yaml"
+    analysis.write_text(analysis.read_text(encoding="utf-8").replace("text: خشکسالی}", "text: خشکسالی و کم‌آبی}"),
+                        encoding="utf-8")  # fmt: skip
+    result = runner.invoke(main, [*common, "diff", "blocks-town", "--stage", "2", "--from", "1", "--to", "2",
+                                  "--format", "json"])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    changes = {(c["section"], c["list_path"], c["item_id"]): c for c in json.loads(result.output)["changes"]}
+    cell = changes[("people", "blocks[population].rows", "y1400")]
+    assert [(f["field"], f["old"], f["new"]) for f in cell["fields"]] == [("population", "1300000", "1310000")]
+    datum = changes[("people", "blocks", "trend-line")]
+    assert [(f["field"], f["old"], f["new"]) for f in datum["fields"]] == [("data[درآمد پایدار][۱۴۰۱]", "12.5", "13")]
+    entry = changes[("analysis", "blocks[swot-town].threats", "t-drought")]
+    assert entry["kind"] == "changed" and entry["fields"][0]["field"] == "text"
+    assert len(changes) == 3
+    edition = load_edition(Project.at(root), EditionRef("blocks-town", 2, 2))
+    assert list(edition.sections) == ["foreword", "people", "analysis"]
