@@ -294,49 +294,92 @@ def watch(context: Context, report: str, stage: int, edition: int, output: Path 
             click.echo("stopped")
 
 
+EXIT_VERIFY_FOLDER = 3
+"""``release --verify``: the folder's files, SHA256SUMS and manifest.json disagree (found before any rebuild)."""
+EXIT_VERIFY_BYTES = 4
+"""``release --verify``: a rebuilt artifact differs from the published one (or cannot be rebuilt)."""
+
+
 @main.command("release")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
               show_default=True, help="Release folder.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option("--include-drafts", is_flag=True,
+              help="Release draft editions too, marked «پیش‌نویس» on every page and in the title.")
+@click.option("--clean", is_flag=True, help="Remove files in the release folder that no release wrote "
+              "(without it, such files stop the release).")
 @click.option("--verify", "verify_folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Rebuild every artifact listed in FOLDER's manifest and check the bytes match.")
+              help="Check FOLDER's SHA256SUMS and manifest.json against its files, then rebuild every artifact "
+              "and compare the bytes. Exit 0 verified, 3 the folder's own checks fail (nothing rebuilt), "
+              "4 rebuilt bytes differ, 1 another error.")
+@click.option("--no-rebuild", is_flag=True, help="With --verify: only the checks that need no rebuild.")
 @click.option("--quiet", is_flag=True, help="Print only errors.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary (schema reportgen-release-run/1).")
 @pass_context
-def release_command(context: Context, output: Path, jobs: int | None, verify_folder: Path | None,
-                    quiet: bool, as_json: bool) -> None:  # fmt: skip
-    """Build every edition and redline with manifest.json and SHA256SUMS; rebuild only what changed."""
-    import json
-    import tempfile
+def release_command(context: Context, output: Path, jobs: int | None, include_drafts: bool, clean: bool,
+                    verify_folder: Path | None, no_rebuild: bool, quiet: bool, as_json: bool) -> None:  # fmt: skip
+    """Build every published edition and a redline per consecutive pair, with manifest.json and SHA256SUMS.
 
-    from reportgen.build.release import manifest_as_dict, release, verify
+    Only what changed is rebuilt, and each rebuild says why. Draft editions are
+    left out unless --include-drafts.
+    """
+    import json
+
+    from reportgen.build.release import release, run_summary
 
     project = context.project()
     with _errors_to_exit(context.debug):
         if verify_folder is not None:
-            with tempfile.TemporaryDirectory() as scratch:
-                mismatches = verify(project, verify_folder, Path(scratch))
-            for mismatch in mismatches:
-                click.echo(f"MISMATCH {mismatch.file}: {mismatch.reason}", err=True)
-            if mismatches:
-                click.echo(f"Error: {len(mismatches)} artifact(s) do not verify", err=True)
-                sys.exit(EXIT_ERROR)
-            if not quiet:
-                click.echo(f"verified {verify_folder}")
+            _verify(project, verify_folder, no_rebuild, quiet)
             return
+        if no_rebuild:
+            raise click.UsageError("--no-rebuild goes with --verify")
         with _progress(quiet or as_json) as on_event:
-            result = release(project, output if output.is_absolute() else context.root / output,
-                             jobs=jobs, on_event=on_event)  # fmt: skip
+            result = release(project, output if output.is_absolute() else context.root / output, jobs=jobs,
+                             include_drafts=include_drafts, clean=clean, on_event=on_event)  # fmt: skip
         if as_json:
-            click.echo(json.dumps(manifest_as_dict(result), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(run_summary(result), ensure_ascii=False, indent=2))
         elif not quiet:
+            removed = f", {len(result.removed)} removed" if result.removed else ""
             click.echo(f"release: {len(result.built)} built, {len(result.skipped)} unchanged, "
-                       f"{len(result.failed)} failed -> {result.manifest}")  # fmt: skip
+                       f"{len(result.failed)} failed{removed} -> {result.manifest}")  # fmt: skip
         for name, message in result.failed.items():
             click.echo(f"FAILED {name}\n{message}", err=True)
         if not result.ok:
             click.echo(f"Error: {len(result.failed)} artifact(s) failed; the manifest does not list them", err=True)
             sys.exit(EXIT_ERROR)
+
+
+def _verify(project: Project, folder: Path, no_rebuild: bool, quiet: bool) -> None:
+    """``release --verify``: the folder's own checks first (no rebuild when they fail), then the bytes."""
+    import tempfile
+
+    from reportgen.build.verify import check_folder, rebuild_and_compare
+
+    findings = check_folder(folder)
+    for finding in findings:
+        click.echo(f"MISMATCH {finding}", err=True)
+    if findings:
+        click.echo(f"Error: {folder} does not verify: {len(findings)} problem(s) with its files, SHA256SUMS "
+                   "and manifest.json (nothing rebuilt)", err=True)  # fmt: skip
+        sys.exit(EXIT_VERIFY_FOLDER)
+    if not quiet:
+        click.echo(f"checked {folder}: the files, SHA256SUMS and manifest.json agree")
+    if no_rebuild:
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        def progress(name: str) -> None:
+            if not quiet:
+                click.echo(f"rebuilding {name}")
+
+        findings = rebuild_and_compare(project, folder, Path(scratch), progress)
+    for finding in findings:
+        click.echo(f"MISMATCH {finding}", err=True)
+    if findings:
+        click.echo(f"Error: {len(findings)} artifact(s) do not rebuild to the published bytes", err=True)
+        sys.exit(EXIT_VERIFY_BYTES)
+    if not quiet:
+        click.echo(f"verified {folder}: every artifact rebuilds to the same bytes")
 
 
 @contextmanager
@@ -349,7 +392,8 @@ def _progress(silent: bool) -> Iterator[Callable[[Event], None]]:
     if not interactive:
         def plain(event: Event) -> None:
             timing = f" ({event.seconds:.1f} s)" if event.kind == "built" else ""
-            click.echo(f"{event.kind:8} {event.artifact}{timing}")
+            why = f" ({event.message})" if event.kind in ("started", "removed") and event.message else ""
+            click.echo(f"{event.kind:8} {event.artifact}{timing}{why}")
 
         yield plain
         return

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -64,3 +66,18 @@ def find_project_root(start: Path) -> Path:
         if (folder / "content").is_dir():
             return folder
     return start
+
+
+@cache
+def package_digest() -> str:
+    """A digest of reportgen's own code and templates (every file of the package).
+
+    Cache keys use it rather than ``__version__``, which a commit that changes
+    the output does not necessarily bump.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

@@ -32,10 +32,10 @@ def source_date_epoch(edition: Edition) -> int:
     return calendar.timegm(gregorian.timetuple())
 
 
-def render_html(project: Project, edition: Edition, ref: EditionRef | None = None) -> str:
+def render_html(project: Project, edition: Edition, ref: EditionRef | None = None, draft_mark: bool = False) -> str:
     """The edition's HTML; ``ref`` names its folder, which a generic chapter's images come from."""
     edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition) if ref else None
-    return render_edition(edition, project.templates, edition_dir=edition_dir, fonts=project.fonts)
+    return render_edition(edition, project.templates, edition_dir=edition_dir, fonts=project.fonts, draft=draft_mark)
 
 
 TIME_LIMIT_SECONDS = 600.0
@@ -67,39 +67,41 @@ def typeset_html(project: Project, html: str, epoch: int, time_limit: float, job
     return typeset_pdf(html, **options)
 
 
-def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Path) -> tuple[Path, int]:
-    """Typeset edition ``ref`` with its changes since ``base`` marked, into ``path``."""
+def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Path,
+                  draft_mark: bool = False) -> tuple[Path, int]:  # fmt: skip
+    """Typeset edition ``ref`` with its changes since ``base`` marked, into ``path`` (``draft_mark``: see build_edition)."""
     old, new = load_edition(project, base), load_edition(project, ref)
     marked, redline = mark_changes(old, new)
     edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
-    html = finish_html(render_edition(marked, project.templates, redline, edition_dir=edition_dir, fonts=project.fonts))
+    html = finish_html(render_edition(marked, project.templates, redline, edition_dir=edition_dir, fonts=project.fonts,
+                                      draft=draft_mark))  # fmt: skip
     result = typeset_html(project, html, source_date_epoch(new), TIME_LIMIT_SECONDS, jobs=1)
     write_atomic(path, result.pdf)
     return path, result.pages
 
 
-def _checked_html(project: Project, ref: EditionRef) -> tuple[str, int]:
+def _checked_html(project: Project, ref: EditionRef, draft_mark: bool = False) -> tuple[str, int]:
     """The edition's HTML and date; its models go out of scope here, so layout can reuse their memory."""
     edition = load_edition(project, ref)
     check_frozen(project, ref.report, edition.stage, ref.edition)
-    return render_html(project, edition, ref), source_date_epoch(edition)
+    return render_html(project, edition, ref, draft_mark), source_date_epoch(edition)
 
 
 def build_edition(
     project: Project, ref: EditionRef, output_dir: Path | None = None, jobs: int = 1,
-    session: Session | None = None, split_large: bool = True,
+    session: Session | None = None, split_large: bool = True, draft_mark: bool = False,
 ) -> BuildResult:
     """Build one edition's PDF into ``output_dir`` (default: the project's output).
 
     Laid out chapter by chapter (cached, incremental) with ``jobs`` > 1, a
     ``session``, or, unless ``split_large`` is off, a large edition; otherwise
     in one pass, whose bytes never depend on the part cache (what ``release``
-    publishes).
+    publishes). ``draft_mark`` marks every page and the title «پیش‌نویس».
     """
     started = time.perf_counter()
     own_session = prepare_session(jobs) if jobs > 1 and session is None else None
     try:
-        html, epoch = _checked_html(project, ref)
+        html, epoch = _checked_html(project, ref, draft_mark)
         if session is None and jobs == 1 and split_large and is_large(html):
             own_session = Session(1)  # bounded memory: one chapter's boxes at a time
         result = typeset_html(project, html, epoch, TIME_LIMIT_SECONDS, jobs, session or own_session)

@@ -1,14 +1,21 @@
-"""Everything CI publishes: every edition's PDF and a redline for each pair of
-consecutive editions, with ``manifest.json`` and ``SHA256SUMS``.
+"""Everything CI publishes: every published edition's PDF and a redline for each
+pair of consecutive published editions, with ``manifest.json`` and ``SHA256SUMS``.
 
-- Incremental: each artifact has an *inputs key* (content, templates, styles,
-  fonts, tool versions); an artifact whose key and bytes match the last
-  release's manifest in the same folder is not rebuilt.
+- Published only: draft editions are left out unless ``include_drafts``, which
+  builds them with «پیش‌نویس» on every page and in the title.
+- Incremental: each artifact has an *inputs key* (content, reportgen's own code,
+  theme, fonts, engine versions, draft mark); an artifact whose key and bytes
+  match the last release's manifest in the same folder is not rebuilt, and
+  every rebuild says why.
 - Parallel: artifacts build in separate processes.
+- Clean: the folder ends up holding exactly what the manifest lists. Files of an
+  earlier release that the new one does not list (a failed or withdrawn
+  artifact) are removed; files no release wrote make the release refuse to
+  start, unless ``clean`` removes them.
 - Safe: each artifact is written atomically by its worker; the manifest and
-  checksums are written last and list only artifacts that exist, complete,
-  with the bytes they describe — a failed or interrupted artifact is never
-  claimed.
+  checksums are written last, together (both complete before either is renamed
+  into place, and the manifest records the checksums file's hash), and list
+  only artifacts that exist, complete, with the bytes they describe.
 
 Progress is reported through a callback; this module prints nothing.
 """
@@ -18,60 +25,101 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import jdatetime
 
 from reportgen import __version__
+from reportgen.content.models import EditionStatus
 from reportgen.editions.find import EditionRef, find_editions, load_stage
-from reportgen.errors import ReportgenError
 from reportgen.editions.freeze import edition_inputs, fingerprint
-from reportgen.paths import Project
-from reportgen.build.atomic import write_atomic
+from reportgen.errors import OutputError, ReportgenError
+from reportgen.paths import PACKAGE_DIR, Project, package_digest
+from reportgen.typeset import ENGINE_LIBRARIES
 
-SCHEMA = "reportgen-release/1"
-
-# manifest.json, documented as a JSON Schema (tests validate every release against it).
-MANIFEST_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["schema", "artifacts"],
-    "properties": {
-        "schema": {"const": SCHEMA},
-        "artifacts": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["file", "kind", "report", "stage", "edition", "base_edition", "date_jalali", "date_iso",
-                             "pages", "size", "sha256", "content_hash", "inputs_key", "tools"],
-                "properties": {
-                    "file": {"type": "string", "description": "file name in the release folder"},
-                    "kind": {"enum": ["edition", "redline"]},
-                    "report": {"type": "string"},
-                    "stage": {"type": "integer"},
-                    "edition": {"type": "integer", "description": "the edition typeset (redline: the newer)"},
-                    "base_edition": {"type": ["integer", "null"], "description": "redline: the older edition"},
-                    "date_jalali": {"type": "string", "pattern": "^[0-9]{4}/[0-9]{2}/[0-9]{2}$"},
-                    "date_iso": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-                    "pages": {"type": "integer"},
-                    "size": {"type": "integer", "description": "bytes"},
-                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                    "content_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$",
-                                     "description": "hash of the edition's inputs (see freeze.py)"},
-                    "inputs_key": {"type": "string", "pattern": "^[0-9a-f]{64}$",
-                                   "description": "hash of everything that shapes the bytes"},
-                    "tools": {"type": "object", "required": ["reportgen", "weasyprint", "pango", "fonts"]},
-                },
-            },
-        },
-    },
-}
+SCHEMA = "reportgen-release/2"
+RUN_SCHEMA = "reportgen-release-run/1"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
+LOCK_FILE = "requirements.lock"
+"""The hashed lock of every Python dependency, at the root of reportgen's source (see README)."""
+
+_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+
+def _object(properties: dict[str, Any], optional: Sequence[str] = ()) -> dict[str, Any]:
+    return {"type": "object", "required": sorted(set(properties) - set(optional)), "properties": properties,
+            "additionalProperties": False}  # fmt: skip
+
+
+# manifest.json, as a JSON Schema (tests validate every release against it with a real validator).
+MANIFEST_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": SCHEMA,
+    **_object({
+        "schema": {"const": SCHEMA},
+        "include_drafts": {"type": "boolean", "description": "whether draft editions were released"},
+        "checksums_sha256": {**_SHA256, "description": "SHA-256 of the SHA256SUMS written with this manifest"},
+        "artifacts": {"type": "array", "items": _object({
+            "file": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*\.pdf$",
+                     "description": "file name in the release folder"},
+            "kind": {"enum": ["edition", "redline"]},
+            "status": {"enum": ["published", "draft"],
+                       "description": "draft if the edition (or, for a redline, either edition) is a draft"},
+            "report": {"type": "string"},
+            "stage": {"type": "integer", "minimum": 1},
+            "edition": {"type": "integer", "minimum": 1, "description": "the edition typeset (redline: the newer)"},
+            "base_edition": {"type": ["integer", "null"], "description": "redline: the older edition"},
+            "date_jalali": {"type": "string", "pattern": "^[0-9]{4}/[0-9]{2}/[0-9]{2}$"},
+            "date_iso": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            "pages": {"type": "integer", "minimum": 1},
+            "size": {"type": "integer", "minimum": 1, "description": "bytes"},
+            "sha256": _SHA256,
+            "content_hash": {**_SHA256, "description": "hash of the edition's inputs (see editions/freeze.py)"},
+            "inputs_key": {**_SHA256, "description": "hash of everything that shapes the bytes"},
+            "code": {**_SHA256, "description": "digest of reportgen's own code and templates"},
+            "theme": {**_SHA256, "description": "digest of the templates and stylesheets used"},
+            "lock": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$",
+                     "description": "SHA-256 of requirements.lock when built (null: not installed from it)"},
+            "tools": _object({
+                "reportgen": {"type": "string"},
+                **{name: {"type": "string"} for name in ENGINE_LIBRARIES},
+                "fonts": {"type": "object", "additionalProperties": _SHA256,
+                          "description": "font file → SHA-256"},
+            }),
+        })},
+    }),
+}
+
+# ``reportgen release --json``: what one run did.
+RUN_SCHEMA_DOCUMENT: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": RUN_SCHEMA,
+    **_object({
+        "schema": {"const": RUN_SCHEMA},
+        "ok": {"type": "boolean"},
+        "output": {"type": "string"},
+        "manifest": {"type": ["string", "null"]},
+        "include_drafts": {"type": "boolean"},
+        "seconds": {"type": "number", "minimum": 0},
+        "removed": {"type": "array", "items": {"type": "string"}, "description": "files removed from the folder"},
+        "artifacts": {"type": "array", "items": _object({
+            "file": {"type": "string"},
+            "action": {"enum": ["built", "unchanged", "failed"]},
+            "reason": {"type": ["string", "null"], "description": "why it was (re)built"},
+            "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+            "seconds": {"type": ["number", "null"], "minimum": 0},
+            "error": {"type": ["string", "null"]},
+        })},
+    }),
+}
 
 Kind = Literal["edition", "redline"]
 
@@ -85,6 +133,8 @@ class Artifact:
     """The edition typeset (for a redline: the newer one)."""
     base: EditionRef | None = None
     """For a redline: the older edition it is compared with."""
+    draft: bool = False
+    """The edition (or either edition of a redline) is a draft: marked «پیش‌نویس»."""
 
     @property
     def name(self) -> str:
@@ -108,9 +158,9 @@ class Built:
 
 @dataclass(frozen=True)
 class Event:
-    """A progress event: ``started``, ``built``, ``skipped`` or ``failed``."""
+    """A progress event: ``started`` (``message``: why), ``built``, ``skipped``, ``failed`` or ``removed``."""
 
-    kind: Literal["started", "built", "skipped", "failed"]
+    kind: Literal["started", "built", "skipped", "failed", "removed"]
     artifact: str
     seconds: float = 0.0
     message: str = ""
@@ -118,10 +168,18 @@ class Event:
 
 @dataclass
 class ReleaseResult:
+    output: Path
+    include_drafts: bool = False
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each built (or failed) artifact was (re)built."""
+    timings: dict[str, float] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
     manifest: Path | None = None
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -131,15 +189,25 @@ class ReleaseResult:
 # ----------------------------------------------------------------- planning
 
 
-def plan(project: Project) -> list[Artifact]:
-    """Every artifact the content calls for, in a stable order."""
-    artifacts: list[Artifact] = []
+def plan(project: Project, include_drafts: bool = False) -> list[Artifact]:
+    """Every artifact the content calls for, in a stable order.
+
+    Without ``include_drafts``, draft editions are left out, and a redline joins
+    two consecutive *published* editions.
+    """
     refs = find_editions(project)
+    statuses: dict[EditionRef, bool] = {}
+    stages: dict[tuple[str, int], dict[int, bool]] = {}
     for ref in refs:
-        artifacts.append(Artifact("edition", ref))
-    for older, newer in zip(refs, refs[1:], strict=False):
+        key = (ref.report, ref.stage)
+        if key not in stages:
+            stages[key] = {e.number: e.status is EditionStatus.draft for e in load_stage(project, *key).editions}
+        statuses[ref] = stages[key][ref.edition]
+    chosen = [ref for ref in refs if include_drafts or not statuses[ref]]
+    artifacts = [Artifact("edition", ref, draft=statuses[ref]) for ref in chosen]
+    for older, newer in zip(chosen, chosen[1:], strict=False):
         if (older.report, older.stage) == (newer.report, newer.stage):
-            artifacts.append(Artifact("redline", newer, older))
+            artifacts.append(Artifact("redline", newer, older, draft=statuses[older] or statuses[newer]))
     return artifacts
 
 
@@ -156,6 +224,12 @@ def _tree_digest(folders: Iterable[Path]) -> dict[str, str]:
     }
 
 
+def lock_hash() -> str | None:
+    """SHA-256 of the lock file reportgen was installed from (None when not run from a source tree)."""
+    path = PACKAGE_DIR.parent / LOCK_FILE
+    return _sha256(path.read_bytes()) if path.is_file() else None
+
+
 def tool_versions(project: Project) -> dict[str, Any]:
     """Versions of everything that shapes the bytes, and the font files' hashes."""
     from reportgen.typeset import engine_versions
@@ -164,13 +238,28 @@ def tool_versions(project: Project) -> dict[str, Any]:
     return {"reportgen": __version__, **engine_versions(), "fonts": fonts}
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What shapes every artifact of a release besides its content."""
+
+    tools: dict[str, Any]
+    code: str
+    theme: str
+    lock: str | None
+
+    @classmethod
+    def of(cls, project: Project) -> Inputs:
+        theme = json.dumps(_tree_digest([project.templates, project.styles]), sort_keys=True).encode()
+        return cls(tool_versions(project), package_digest(), _sha256(theme), lock_hash())
+
+
 def content_hash(project: Project, ref: EditionRef) -> str:
     """The hash of one edition's inputs (as ``reportgen edition publish`` records it)."""
     stage = load_stage(project, ref.report, ref.stage)
     return fingerprint(edition_inputs(project, ref.report, stage, ref.edition)).content_hash
 
 
-def inputs_key(project: Project, artifact: Artifact, shared: dict[str, Any], hashes: dict[EditionRef, str]) -> str:
+def inputs_key(project: Project, artifact: Artifact, inputs: Inputs, hashes: dict[EditionRef, str]) -> str:
     """A hash of everything that affects the artifact's bytes (``hashes``: each edition's content hash)."""
     editions = [artifact.ref] + ([artifact.base] if artifact.base else [])
     content = {}
@@ -178,35 +267,79 @@ def inputs_key(project: Project, artifact: Artifact, shared: dict[str, Any], has
         if ref not in hashes:
             hashes[ref] = content_hash(project, ref)
         content[str(ref)] = hashes[ref]
-    payload = {"artifact": artifact.name, "kind": artifact.kind, "content": content, **shared}
+    payload = {"artifact": artifact.name, "kind": artifact.kind, "content": content, "draft": artifact.draft,
+               "tools": inputs.tools, "code": inputs.code, "theme": inputs.theme}  # fmt: skip
     return _sha256(json.dumps(payload, sort_keys=True).encode())
+
+
+def rebuild_reason(old: dict[str, Any] | None, new: dict[str, Any], on_disk: str | None) -> str | None:
+    """Why an artifact must be built again (None: it need not be).
+
+    ``old`` is its entry in the last manifest, ``new`` the fields it would have
+    now (``content_hash``, ``inputs_key``, ``code``, ``theme``, ``status``,
+    ``tools``), ``on_disk`` the SHA-256 of the file in the folder (None: absent).
+    """
+    if old is None:
+        return "not in the last release"
+    if on_disk is None:
+        return "file missing"
+    if on_disk != old.get("sha256"):
+        return "file differs from the last manifest"
+    if old.get("inputs_key") == new["inputs_key"]:
+        return None
+    changes = []
+    if old.get("content_hash") != new["content_hash"]:
+        changes.append("content changed")
+    if old.get("status") != new["status"]:
+        changes.append(f"status {old.get('status')} → {new['status']}")
+    if old.get("code") != new["code"]:
+        changes.append("reportgen's code or templates changed")
+    if old.get("theme") != new["theme"]:
+        changes.append("templates or styles changed")
+    old_tools = old.get("tools") or {}
+    for name, version in new["tools"].items():
+        if name == "fonts":
+            if old_tools.get("fonts") != version:
+                changes.append("fonts changed")
+        elif old_tools.get(name) != version:
+            changes.append(f"{name} {old_tools.get(name, '?')} → {version}")
+    return ", ".join(changes) or "inputs changed"
 
 
 # ----------------------------------------------------------------- building
 
 
-def _build(project: Project, artifact: Artifact, output: Path) -> Built:
+def build_artifact(project: Project, artifact: Artifact, output: Path) -> Built:
     """Build one artifact into ``output`` (runs in a worker process)."""
     from reportgen.build.pipeline import build_edition, build_redline  # loads WeasyPrint
 
     started = time.perf_counter()
     if artifact.kind == "edition":
-        result = build_edition(project, artifact.ref, output, split_large=False)  # bytes independent of any cache
+        result = build_edition(project, artifact.ref, output, split_large=False,  # bytes independent of any cache
+                               draft_mark=artifact.draft)  # fmt: skip
         path, pages = result.path, result.pages
     else:
         assert artifact.base is not None
-        path, pages = build_redline(project, artifact.base, artifact.ref, output / artifact.name)
+        path, pages = build_redline(project, artifact.base, artifact.ref, output / artifact.name,
+                                    draft_mark=artifact.draft)  # fmt: skip
     data = path.read_bytes()
     return Built(artifact.name, pages, len(data), _sha256(data), time.perf_counter() - started)
 
 
-def _entry(project: Project, artifact: Artifact, built: Built, key: str, tools: dict[str, Any],
-           edition_hash: str) -> dict[str, Any]:  # fmt: skip
+def _fields(artifact: Artifact, key: str, inputs: Inputs, edition_hash: str) -> dict[str, Any]:
+    """The parts of a manifest entry known before building (what ``rebuild_reason`` compares)."""
+    return {"status": "draft" if artifact.draft else "published", "content_hash": edition_hash, "inputs_key": key,
+            "code": inputs.code, "theme": inputs.theme, "tools": inputs.tools}  # fmt: skip
+
+
+def _entry(project: Project, artifact: Artifact, built: Built, fields: dict[str, Any], lock: str | None
+           ) -> dict[str, Any]:  # fmt: skip
     stage = load_stage(project, artifact.ref.report, artifact.ref.stage)
     date: jdatetime.date = next(e.date for e in stage.editions if e.number == artifact.ref.edition)
     return {
         "file": artifact.name,
         "kind": artifact.kind,
+        "status": fields["status"],
         "report": artifact.ref.report,
         "stage": artifact.ref.stage,
         "edition": artifact.ref.edition,
@@ -216,9 +349,12 @@ def _entry(project: Project, artifact: Artifact, built: Built, key: str, tools: 
         "pages": built.pages,
         "size": built.size,
         "sha256": built.sha256,
-        "content_hash": edition_hash,
-        "inputs_key": key,
-        "tools": tools,
+        "content_hash": fields["content_hash"],
+        "inputs_key": fields["inputs_key"],
+        "code": fields["code"],
+        "theme": fields["theme"],
+        "lock": lock,
+        "tools": fields["tools"],
     }
 
 
@@ -231,17 +367,74 @@ def read_manifest(output: Path) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def _file_matches(path: Path, sha256: str) -> bool:
-    return path.is_file() and _sha256(path.read_bytes()) == sha256
+def _file_sha256(path: Path) -> str | None:
+    return _sha256(path.read_bytes()) if path.is_file() else None
 
 
-def _write_manifest(output: Path, entries: Sequence[dict[str, Any]]) -> Path:
+def checksums_text(entries: Sequence[dict[str, Any]]) -> str:
+    """``SHA256SUMS`` for these manifest entries, as ``sha256sum`` writes it."""
+    return "".join(f"{e['sha256']}  {e['file']}\n" for e in sorted(entries, key=lambda e: e["file"]))
+
+
+def _write_pair(output: Path, files: dict[str, bytes]) -> None:
+    """Write several files so that each is complete before any is renamed into place."""
+    temporaries: list[tuple[str, Path]] = []
+    try:
+        for name, data in files.items():
+            descriptor, created = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=output)
+            temporaries.append((name, Path(created)))
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+        for name, path in temporaries:
+            os.replace(path, output / name)
+        directory = os.open(output, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as error:
+        raise OutputError(f"cannot write {output / MANIFEST}: {error.strerror}") from None
+    finally:
+        for _, path in temporaries:
+            path.unlink(missing_ok=True)
+
+
+def _write_manifest(output: Path, entries: Sequence[dict[str, Any]], include_drafts: bool) -> Path:
     ordered = sorted(entries, key=lambda e: (e["report"], e["stage"], e["edition"], e["kind"]))
-    manifest = {"schema": SCHEMA, "artifacts": ordered}
-    write_atomic(output / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode())
-    sums = "".join(f"{e['sha256']}  {e['file']}\n" for e in sorted(ordered, key=lambda e: e["file"]))
-    write_atomic(output / CHECKSUMS, sums.encode())
+    sums = checksums_text(ordered).encode()
+    manifest = {"schema": SCHEMA, "include_drafts": include_drafts, "checksums_sha256": _sha256(sums),
+                "artifacts": ordered}  # fmt: skip
+    # SHA256SUMS is renamed first: a reader that sees the new manifest sees the checksums it names.
+    _write_pair(output, {CHECKSUMS: sums, MANIFEST: (json.dumps(manifest, ensure_ascii=False, indent=2)
+                                                     + "\n").encode()})  # fmt: skip
     return output / MANIFEST
+
+
+def _ours(name: str) -> bool:
+    """Files a release itself writes besides artifacts: the manifest pair, and temporaries of atomic writes."""
+    return name in (MANIFEST, CHECKSUMS) or (name.startswith(".") and name.endswith(".tmp"))
+
+
+def strangers(output: Path, artifacts: Sequence[Artifact], previous: dict[str, dict[str, Any]]) -> list[str]:
+    """Files in ``output`` that no release wrote: neither planned now nor listed by the last manifest."""
+    if not output.is_dir():
+        return []
+    known = {a.name for a in artifacts} | set(previous)
+    return sorted(p.name for p in output.iterdir() if p.name not in known and not _ours(p.name))
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            import shutil
+
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot remove {path}: {error.strerror}") from None
 
 
 def release(
@@ -249,49 +442,75 @@ def release(
     output: Path,
     *,
     jobs: int | None = None,
+    include_drafts: bool = False,
+    clean: bool = False,
     on_event: Callable[[Event], None] = lambda event: None,
 ) -> ReleaseResult:
-    """Build what changed since the last release in ``output``, in parallel, then write the manifest."""
-    output.mkdir(parents=True, exist_ok=True)
-    artifacts = plan(project)
-    tools = tool_versions(project)
-    shared = {"tools": tools, "code": _tree_digest([project.templates, project.styles])}
+    """Build what changed since the last release in ``output``, in parallel, then write the manifest.
+
+    Files in ``output`` that no release wrote stop the release before anything
+    is built (``OutputError``), unless ``clean``, which removes them.
+    """
+    started = time.perf_counter()
+    artifacts = plan(project, include_drafts)
     previous = read_manifest(output)
-    result = ReleaseResult()
+    result = ReleaseResult(output, include_drafts)
+    foreign = strangers(output, artifacts, previous)
+    if foreign and not clean:
+        raise OutputError(
+            f"{output} holds files no release wrote: {', '.join(foreign)}\n"
+            "A release folder holds exactly what its manifest lists: move them away, or pass --clean to remove them."
+        )
+    output.mkdir(parents=True, exist_ok=True)
+    for name in foreign:
+        _remove(output / name)
+        result.removed.append(name)
+        on_event(Event("removed", name, message="not written by a release"))
+    inputs = Inputs.of(project)
     entries: dict[str, dict[str, Any]] = {}
+    fields: dict[str, dict[str, Any]] = {}
     hashes: dict[EditionRef, str] = {}
     to_build: list[tuple[Artifact, str]] = []
     for artifact in artifacts:
         try:
-            key = inputs_key(project, artifact, shared, hashes)
+            key = inputs_key(project, artifact, inputs, hashes)
         except ReportgenError as error:
             result.failed[artifact.name] = str(error)
             on_event(Event("failed", artifact.name, message=str(error)))
             continue
+        fields[artifact.name] = _fields(artifact, key, inputs, hashes[artifact.ref])
         old = previous.get(artifact.name)
-        if old and old.get("inputs_key") == key and _file_matches(output / artifact.name, old["sha256"]):
+        reason = rebuild_reason(old, fields[artifact.name], _file_sha256(output / artifact.name))
+        if reason is None and old is not None:
             entries[artifact.name] = old
             result.skipped.append(artifact.name)
+            result.hashes[artifact.name] = old["sha256"]
             on_event(Event("skipped", artifact.name))
         else:
-            to_build.append((artifact, key))
+            result.reasons[artifact.name] = reason or "inputs changed"
+            to_build.append((artifact, reason or "inputs changed"))
     try:
-        for artifact, key, outcome in _run(project, output, to_build, jobs, on_event):
+        for artifact, outcome in _run(project, output, to_build, jobs, on_event):
             if isinstance(outcome, Built):
-                entries[artifact.name] = _entry(project, artifact, outcome, key, tools, hashes[artifact.ref])
+                entries[artifact.name] = _entry(project, artifact, outcome, fields[artifact.name], inputs.lock)
                 result.built.append(artifact.name)
+                result.timings[artifact.name] = outcome.seconds
+                result.hashes[artifact.name] = outcome.sha256
                 on_event(Event("built", artifact.name, outcome.seconds))
             else:
                 result.failed[artifact.name] = outcome
                 on_event(Event("failed", artifact.name, message=outcome))
     finally:
-        # Whatever happened, list only what is on disk, complete and as described:
-        # artifacts from the last release that were not touched keep their entries.
-        for name, old in previous.items():
-            if name not in entries and name not in result.failed and _file_matches(output / name, old["sha256"]):
-                if any(a.name == name for a in artifacts):
-                    entries[name] = old
-        result.manifest = _write_manifest(output, list(entries.values()))
+        # Whatever happened, the folder ends up holding only what the manifest lists,
+        # each file complete and as described: an artifact that failed (or was
+        # withdrawn, e.g. a draft now left out) does not keep last release's file.
+        for path in sorted(output.iterdir()):
+            if path.name not in entries and not _ours(path.name):
+                _remove(path)
+                result.removed.append(path.name)
+                on_event(Event("removed", path.name, message="not in the new manifest"))
+        result.manifest = _write_manifest(output, list(entries.values()), include_drafts)
+        result.seconds = time.perf_counter() - started
     return result
 
 
@@ -301,26 +520,26 @@ def _run(
     work: list[tuple[Artifact, str]],
     jobs: int | None,
     on_event: Callable[[Event], None],
-) -> Iterable[tuple[Artifact, str, Built | str]]:
-    """Build ``work`` in worker processes, yielding each outcome as it completes."""
+) -> Iterable[tuple[Artifact, Built | str]]:
+    """Build ``work`` (artifact, why) in worker processes, yielding each outcome as it completes."""
     if not work:
         return
     workers = max(1, min(jobs or multiprocessing.cpu_count(), len(work)))
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited Pango state
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: dict[Future[Built], tuple[Artifact, str]] = {}
-        for artifact, key in work:
-            pending[pool.submit(_build, project, artifact, output)] = (artifact, key)
-            on_event(Event("started", artifact.name))
+        pending: dict[Future[Built], Artifact] = {}
+        for artifact, reason in work:
+            pending[pool.submit(build_artifact, project, artifact, output)] = artifact
+            on_event(Event("started", artifact.name, message=reason))
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    artifact, key = pending.pop(future)
+                    artifact = pending.pop(future)
                     try:
-                        yield artifact, key, future.result()
+                        yield artifact, future.result()
                     except ReportgenError as error:
-                        yield artifact, key, str(error)
+                        yield artifact, str(error)
         except BaseException:
             for future in pending:
                 future.cancel()
@@ -328,42 +547,21 @@ def _run(
             raise
 
 
-# ----------------------------------------------------------------- verifying
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    file: str
-    reason: str
-
-
-def verify(project: Project, folder: Path, scratch: Path) -> list[Mismatch]:
-    """Rebuild every artifact the manifest in ``folder`` lists (into ``scratch``) and compare."""
-    manifest = read_manifest(folder)
-    if not manifest:
-        raise ReportgenError(f"no readable {MANIFEST} in {folder}")
-    planned = {artifact.name: artifact for artifact in plan(project)}
-    mismatches: list[Mismatch] = []
-    for name, entry in sorted(manifest.items()):
-        if not _file_matches(folder / name, entry["sha256"]):
-            mismatches.append(Mismatch(name, "file differs from its manifest entry (or is missing)"))
-            continue
-        artifact = planned.get(name)
-        if artifact is None:
-            mismatches.append(Mismatch(name, "the content no longer has this artifact"))
-            continue
-        try:
-            rebuilt = _build(project, artifact, scratch)
-        except ReportgenError as error:
-            mismatches.append(Mismatch(name, f"rebuild failed: {error}"))
-            continue
-        if rebuilt.sha256 != entry["sha256"]:
-            mismatches.append(Mismatch(name, "rebuilt bytes differ from the published file"))
-    return mismatches
-
-
-def manifest_as_dict(result: ReleaseResult) -> dict[str, Any]:
-    """A JSON-ready summary of a release run."""
-    return {key: value for key, value in asdict(result).items() if key != "manifest"} | {
-        "manifest": str(result.manifest) if result.manifest else None
+def run_summary(result: ReleaseResult) -> dict[str, Any]:
+    """What ``reportgen release --json`` prints (``RUN_SCHEMA_DOCUMENT``)."""
+    rows: list[dict[str, Any]] = []
+    for name in sorted({*result.built, *result.skipped, *result.failed}):
+        action = "built" if name in result.built else "failed" if name in result.failed else "unchanged"
+        rows.append({"file": name, "action": action, "reason": result.reasons.get(name),
+                     "sha256": result.hashes.get(name), "seconds": result.timings.get(name),
+                     "error": result.failed.get(name)})  # fmt: skip
+    return {
+        "schema": RUN_SCHEMA,
+        "ok": result.ok,
+        "output": str(result.output),
+        "manifest": str(result.manifest) if result.manifest else None,
+        "include_drafts": result.include_drafts,
+        "seconds": round(result.seconds, 3),
+        "removed": sorted(result.removed),
+        "artifacts": rows,
     }

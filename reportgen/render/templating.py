@@ -213,12 +213,13 @@ class ChangeMarks(Protocol):
 
 def render_edition(
     edition: Edition, templates: Path, redline: ChangeMarks | None = None, *,
-    edition_dir: Path | None = None, fonts: Path | None = None,
+    edition_dir: Path | None = None, fonts: Path | None = None, draft: bool = False,
 ) -> str:  # fmt: skip
     """Render one edition to a complete HTML document (with change marks for a redline).
 
     ``edition_dir`` is where a generic chapter's images are read from, ``fonts``
-    where charts find the report's font to measure their labels.
+    where charts find the report's font to measure their labels. ``draft`` marks
+    every page and the title «پیش‌نویس» (a release that includes drafts).
     """
     environment = make_environment(templates)
     if any(isinstance(section, Chapter) for section in edition.sections.values()):
@@ -243,6 +244,7 @@ def render_edition(
         front_chapters=front,
         body_chapters=body,
         redline=redline,
+        draft=draft,
     )
 
 

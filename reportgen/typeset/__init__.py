@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reportgen.typeset.chapters import is_large, typeset_chapters
     from reportgen.typeset.engine import typeset_pdf
-    from reportgen.typeset.results import TypesetOptions, TypesetResult, engine_versions
+    from reportgen.typeset.results import ENGINE_LIBRARIES, TypesetOptions, TypesetResult, engine_versions
     from reportgen.typeset.workers import Session, prepare_session
 
 _HOMES = {
@@ -25,12 +25,13 @@ _HOMES = {
     "TypesetOptions": "results",
     "TypesetResult": "results",
     "engine_versions": "results",
+    "ENGINE_LIBRARIES": "results",
     "Session": "workers",
     "prepare_session": "workers",
 }
 
-__all__ = ["Session", "TypesetOptions", "TypesetResult", "engine_versions", "is_large", "prepare_session",
-           "typeset_chapters", "typeset_pdf"]  # fmt: skip
+__all__ = ["ENGINE_LIBRARIES", "Session", "TypesetOptions", "TypesetResult", "engine_versions", "is_large",
+           "prepare_session", "typeset_chapters", "typeset_pdf"]  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from reportgen import __version__
 from reportgen.build.atomic import write_atomic
+from reportgen.paths import package_digest
 from reportgen.typeset.results import LayoutTrace, RenderedPart, TypesetOptions, engine_versions
 
 MAX_AGE_DAYS = 14
@@ -39,7 +39,8 @@ class PartCache:
         for path in (*settings["stylesheets"], *sorted(p for root in settings["allowed_roots"]
                                                        for p in root.rglob("*.tt[fc]"))):  # fmt: skip
             digest.update(path.name.encode() + path.read_bytes())
-        digest.update(json.dumps([__version__, engine_versions(), settings["source_date_epoch"]]).encode())
+        # The package's own code, not __version__: a commit that changes the output need not bump the version.
+        digest.update(json.dumps([package_digest(), engine_versions(), settings["source_date_epoch"]]).encode())
         self.salt = digest.hexdigest()
 
     def key(self, html: str, extra_css: str, foreign: frozenset[str]) -> str:

@@ -77,13 +77,38 @@ class TypesetOptions(TypedDict):
     """A digest of the stylesheets and fonts: parts with the same share their parsed stylesheets."""
 
 
+ENGINE_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pikepdf", "qpdf",
+                    "pango", "harfbuzz")
+"""Every library that shapes a PDF's bytes (``engine_versions`` gives each one's version)."""
+
+
+def _c_version(library: str, function: str) -> str:
+    """A C library's version string, from its ``function`` (returning ``const char *``)."""
+    handle = ctypes.CDLL(library)
+    getter = getattr(handle, function)
+    getter.restype = ctypes.c_char_p
+    return str(getter().decode("ascii"))
+
+
+def _qpdf_version() -> str:
+    """The version of the qpdf library pikepdf carries (or links), without importing pikepdf."""
+    from importlib.metadata import distribution
+
+    bundled = [f for f in distribution("pikepdf").files or () if f.name.startswith("libqpdf")]
+    library = str(bundled[0].locate()) if bundled else (ctypes.util.find_library("qpdf") or "libqpdf.so")
+    return _c_version(library, "qpdf_get_qpdf_version")
+
+
 @cache
 def engine_versions() -> dict[str, str]:
-    """Versions of the typesetting engine, for manifests and cache keys."""
+    """Versions of every library in ``ENGINE_LIBRARIES``, for manifests and cache keys."""
     from importlib.metadata import version  # slow to import; few callers need it
     library = ctypes.util.find_library("pango-1.0") or "libpango-1.0.so.0"
     encoded = int(ctypes.CDLL(library).pango_version())  # major * 10000 + minor * 100 + micro
+    python = {name: version(name) for name in ENGINE_LIBRARIES if name not in ("qpdf", "pango", "harfbuzz")}
     return {
-        "weasyprint": version("weasyprint"),
+        **python,
+        "qpdf": _qpdf_version(),
         "pango": f"{encoded // 10000}.{encoded // 100 % 100}.{encoded % 100}",
+        "harfbuzz": _c_version(ctypes.util.find_library("harfbuzz") or "libharfbuzz.so.0", "hb_version_string"),
     }
