@@ -113,3 +113,18 @@ def test_runaway_layout_is_stopped(tmp_path: Path) -> None:
     html = "<p>" + "کلمه‌ای " * 200 + "</p>"
     with pytest.raises(TypesetError, match="took longer than 0.001 s"):
         typeset_pdf(html * 400, stylesheets=[], base_dir=tmp_path, allowed_roots=[tmp_path], time_limit=0.001)
+
+
+def test_written_files_follow_the_umask_and_keep_an_existing_mode(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        atomic.write_atomic(tmp_path / "new.pdf", b"x")
+        assert (tmp_path / "new.pdf").stat().st_mode & 0o777 == 0o640
+        os.umask(0o022)
+        atomic.write_atomic(tmp_path / "other.pdf", b"x")
+        assert (tmp_path / "other.pdf").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "other.pdf").chmod(0o600)
+        atomic.write_atomic(tmp_path / "other.pdf", b"y")
+        assert (tmp_path / "other.pdf").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)

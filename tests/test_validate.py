@@ -112,3 +112,17 @@ def test_not_found(mini_project: Project) -> None:
         find_editions(mini_project, "mini-city", 1, 7)
     with pytest.raises(NotFoundError, match="no stage 3"):
         find_editions(mini_project, "mini-city", 3)
+
+
+def test_numbers_in_persian_digits_are_read_in_every_numeric_field(mini_project: Project, edit_yaml: Edit) -> None:
+    edit_yaml("upstream.yaml", "year: 1334", "year: ۱۳۳۴")
+    edit_yaml("roadmap.yaml", "duration_months: 4", "duration_months: ٤")
+    edition = load_edition(mini_project, MINI)
+    assert edition.sections["upstream"].documents[0].year == 1334  # type: ignore[attr-defined]
+    assert any(stage.duration_months == 4 for stage in edition.sections["roadmap"].stages)  # type: ignore[attr-defined]
+
+
+def test_a_misspelt_optional_field_suggests_the_nearest(mini_project: Project, edit_yaml: Edit) -> None:
+    edit_yaml("upstream.yaml", "    status: approved\n", "    statsu: approved\n")
+    assert [p for p in problems(mini_project) if "statsu" in p] == [
+        "mini-city/stage-1/edition-1/upstream.yaml:9:5: documents[0].statsu: unknown field: did you mean 'status'?"]

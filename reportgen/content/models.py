@@ -31,7 +31,7 @@ from pydantic import (
 
 from reportgen.errors import Problem
 from reportgen.text.markdown import check_markdown
-from reportgen.text.persian import parse_jalali_date
+from reportgen.text.persian import parse_jalali_date, to_latin_digits
 
 # ---------------------------------------------------------------- basic types
 
@@ -72,6 +72,32 @@ class Model(BaseModel):
     """Base of every model: frozen, unknown keys rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_in_any_digits(cls, data: object) -> object:
+        # A Persian writer types «۱۳۹۵»: every numeric field reads Persian and Arabic-Indic digits
+        # (and «٫» as the decimal separator), as dates already do.
+        if not isinstance(data, dict):
+            return data
+        numeric = _numeric_fields(cls)
+        return {key: _latin_number(value) if key in numeric and isinstance(value, str) else value
+                for key, value in data.items()}  # fmt: skip
+
+
+@cache
+def _numeric_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, field in model.model_fields.items() if _is_number(field.annotation))
+
+
+def _is_number(annotation: object) -> bool:
+    if annotation in (int, float):
+        return True
+    return any(_is_number(arg) for arg in get_args(annotation) if arg is not type(None))
+
+
+def _latin_number(text: str) -> str:
+    return to_latin_digits(text).replace("٫", ".")
 
 
 class HasId(Protocol):

@@ -6,10 +6,11 @@ it concerns, through the marks the loader kept.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -80,9 +81,15 @@ def _without_tags(where: PathKey, data: Data) -> PathKey:
     return tuple(kept)
 
 
-def problems_from_validation(error: ValidationError, loaded: LoadedFile) -> list[Problem]:
-    """Turn pydantic's errors into located problems."""
-    problems: list[Problem] = []
+def problems_from_validation(error: ValidationError, loaded: LoadedFile,
+                             model: type[BaseModel] | None = None) -> list[Problem]:  # fmt: skip
+    """Turn pydantic's errors into located problems.
+
+    An unknown key close to a field of its mapping is reported once, with the
+    field it was probably meant to be («did you mean»), and the "missing" error
+    for that field is dropped: it is the same mistake.
+    """
+    located: list[tuple[PathKey, str, str]] = []
     for detail in error.errors(include_url=False):
         where: PathKey = tuple(
             part for part in detail["loc"] if isinstance(part, (str, int))
@@ -100,8 +107,47 @@ def problems_from_validation(error: ValidationError, loaded: LoadedFile) -> list
                 + "; expected one of: " + ", ".join(BLOCK_KINDS)
         if message.startswith("duplicate id"):
             where = _repeated_item(loaded, where)
+        located.append((where, str(detail["type"]), message))
+    missing = {where for where, kind, _ in located if kind == "missing"}
+    meant: set[PathKey] = set()
+    problems: list[Problem] = []
+    for where, kind, message in located:
+        if kind == "extra_forbidden" and where and isinstance(where[-1], str):
+            guess = _nearest_field(model, where, {w[-1] for w in missing if w[:-1] == where[:-1]})
+            if guess:
+                message = f"unknown field: did you mean '{guess}'?"
+                meant.add((*where[:-1], guess))
         problems.append(loaded.problem(where, message))
-    return problems
+    return [p for p, (where, kind, _) in zip(problems, located, strict=True)
+            if not (kind == "missing" and where in meant)]  # fmt: skip
+
+
+def _nearest_field(model: type[BaseModel] | None, where: PathKey, missing: set[str | int]) -> str | None:
+    """The known field that the unknown key at ``where`` most resembles, if any resembles it closely."""
+    known = {name for name in missing if isinstance(name, str)} | _fields_at(model, where[:-1])
+    close = difflib.get_close_matches(str(where[-1]), sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _fields_at(model: object, where: PathKey) -> set[str]:
+    """Field names of the mapping at ``where`` inside ``model`` (every alternative of a union)."""
+    if model is None:
+        return set()
+    if not where:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return set(model.model_fields)
+        return {name for arg in get_args(model) for name in _fields_at(arg, ())}
+    part, rest = where[0], where[1:]
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        field = model.model_fields.get(str(part))
+        return _fields_at(field.annotation, rest) if field else set()
+    args = [arg for arg in get_args(model) if arg is not type(None)]
+    origin = get_origin(model)
+    if origin in (tuple, list) and isinstance(part, int):
+        return _fields_at(args[0], rest) if args else set()
+    if origin is dict:
+        return _fields_at(args[1], rest) if len(args) == 2 else set()
+    return {name for arg in args for name in _fields_at(arg, where)}
 
 
 def _repeated_item(loaded: LoadedFile, where: PathKey) -> PathKey:
@@ -123,7 +169,7 @@ def validate_file(loaded: LoadedFile, model: type[M], problems: list[Problem]) -
     try:
         return model.model_validate(loaded.data)
     except ValidationError as error:
-        problems.extend(problems_from_validation(error, loaded))
+        problems.extend(problems_from_validation(error, loaded, model))
         return None
 
 
