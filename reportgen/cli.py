@@ -130,6 +130,69 @@ def validate(context: Context, report: str | None, with_lint: bool) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--report", "name", required=True, help="Report folder name (lower-case ASCII): it names the PDFs.")
+@click.option("--title", help="Title of the plan.")
+@click.option("--city", help="City.")
+@click.option("--client", help="Client (the municipality).")
+@click.option("--consultant", help="Consultant.")
+@pass_context
+def new(context: Context, folder: Path, name: str, title: str | None, city: str | None, client: str | None,
+        consultant: str | None) -> None:  # fmt: skip
+    """Start a project in FOLDER: report, stage 1, edition 1, schemas, Makefile and CI workflow."""
+    from reportgen.editions.scaffold import NewReport, create_project
+
+    given = {k: v for k, v in {"title": title, "city": city, "client": client, "consultant": consultant}.items() if v}
+    with _errors_to_exit(context.debug):
+        written = create_project(folder, NewReport(name, **given))
+        click.echo(f"created {folder} ({len(written)} files); build it with: cd {folder} && make pdf")
+
+
+@main.command("add-stage")
+@click.argument("report")
+@pass_context
+def add_stage_command(context: Context, report: str) -> None:
+    """Add the report's next stage, with a draft first edition to write in."""
+    from reportgen.editions.scaffold import add_stage
+
+    with _errors_to_exit(context.debug):
+        for path in add_stage(context.project(), report):
+            click.echo(f"created {path}")
+
+
+@main.command("add-chapter")
+@click.argument("report")
+@click.argument("kind")
+@click.option("--stage", type=int, required=True, help="Stage number.")
+@click.option("--edition", type=int, required=True, help="Edition number (a draft).")
+@pass_context
+def add_chapter_command(context: Context, report: str, kind: str, stage: int, edition: int) -> None:
+    """Add a chapter of KIND (introduction, approaches, glossary …) with its smallest valid content."""
+    from reportgen.editions.scaffold import add_chapter
+
+    with _errors_to_exit(context.debug):
+        click.echo(f"created {add_chapter(context.project(), report, stage, edition, kind)}")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the schema files (default: schemas/ in the project).")
+@pass_context
+def schema(context: Context, output: Path | None) -> None:
+    """Write JSON Schema for every content file, for editors with the YAML language server."""
+    import json
+
+    from reportgen.build.atomic import write_atomic
+    from reportgen.content.schema import json_schemas
+
+    folder = output or context.project().root / "schemas"
+    with _errors_to_exit(context.debug):
+        for name, document in json_schemas().items():
+            write_atomic(folder / name, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode())
+        click.echo(f"wrote {len(json_schemas())} schemas to {folder}")
+
+
+@main.command()
 @click.argument("report", required=False)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to files of draft editions (never to published ones).")
 @pass_context

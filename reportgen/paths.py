@@ -8,6 +8,9 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_THEME = PACKAGE_DIR / "theme"
+"""The default theme's ``styles/`` and ``fonts/``: in a checkout, links to the repository's top-level
+folders; in an installed wheel, copies of them. A project without a theme of its own uses these."""
 
 
 @dataclass(frozen=True)
@@ -40,14 +43,50 @@ class Project:
         return self.root / ".reportgen-cache"
 
     @property
+    def theme_file(self) -> Path:
+        """Simple theme values (colours, paper, font, logo): ``theme.yaml`` beside ``content/``."""
+        return self.root / "theme.yaml"
+
+    @property
+    def assets(self) -> Path:
+        """Images the theme uses (the cover logo)."""
+        return self.root / "assets"
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        """Where templates are looked up, in order: the project's ``templates/`` first, then the package's."""
+        own = self.root / "templates"
+        return (own, self.templates) if own.is_dir() else (self.templates,)
+
+    @property
     def readable_roots(self) -> tuple[Path, ...]:
         """The only folders a build may read from."""
-        return (self.content, self.styles, self.fonts, self.templates)
+        return (self.content, self.styles, self.fonts, *self.template_dirs, self.assets,
+                DEFAULT_THEME / "styles", DEFAULT_THEME / "fonts")  # fmt: skip
 
     @property
     def stylesheets(self) -> tuple[Path, ...]:
-        """The project's stylesheets, applied in file-name order."""
-        return tuple(sorted(self.styles.glob("*.css")))
+        """The default theme's stylesheets, then the project's own (each in file-name order).
+
+        A project's sheet comes after every sheet of the theme, so it overrides
+        them whatever its name; a project folder that *is* the default theme
+        (this repository) adds nothing twice.
+        """
+        default = sorted(path.resolve() for path in (DEFAULT_THEME / "styles").glob("*.css"))
+        own = [path for path in sorted(self.styles.glob("*.css")) if path.resolve() not in default]
+        return (*default, *own)
+
+    @property
+    def chart_fonts(self) -> Path:
+        """Where charts find the report's font (Vazirmatn) to draw and measure their labels."""
+        own = self.fonts
+        return own if any(own.rglob("Vazirmatn-*.ttf")) else DEFAULT_THEME / "fonts"
+
+    @property
+    def theme_roots(self) -> tuple[Path, ...]:
+        """Every folder or file that decides how an edition looks, besides its content."""
+        return (*self.template_dirs, DEFAULT_THEME / "styles", DEFAULT_THEME / "fonts",
+                self.styles, self.fonts, self.assets, self.theme_file)  # fmt: skip
 
     def report_dir(self, report: str) -> Path:
         return self.content / report

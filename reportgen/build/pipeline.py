@@ -16,6 +16,7 @@ from reportgen.compare.redline import build_redline as mark_changes
 from reportgen.compare.redline import finish_html
 from reportgen.render.templating import render_edition
 from reportgen.typeset import Session, TypesetOptions, TypesetResult, is_large, prepare_session, typeset_chapters
+from reportgen.render.theme import theme_view
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def source_date_epoch(edition: Edition) -> int:
 def render_html(project: Project, edition: Edition, ref: EditionRef | None = None, draft_mark: bool = False) -> str:
     """The edition's HTML; ``ref`` names its folder, which a generic chapter's images come from."""
     edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition) if ref else None
-    return render_edition(edition, project.templates, edition_dir=edition_dir, fonts=project.fonts, draft=draft_mark)
+    return render_edition(edition, project.template_dirs, theme=theme_view(project), edition_dir=edition_dir,
+                          fonts=project.chart_fonts, draft=draft_mark)
 
 
 TIME_LIMIT_SECONDS = 600.0
@@ -73,8 +75,8 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
     old, new = load_edition(project, base), load_edition(project, ref)
     marked, redline = mark_changes(old, new)
     edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
-    html = finish_html(render_edition(marked, project.templates, redline, edition_dir=edition_dir, fonts=project.fonts,
-                                      draft=draft_mark))  # fmt: skip
+    html = finish_html(render_edition(marked, project.template_dirs, redline, theme=theme_view(project),
+                                      edition_dir=edition_dir, fonts=project.chart_fonts, draft=draft_mark))
     result = typeset_html(project, html, source_date_epoch(new), TIME_LIMIT_SECONDS, jobs=1)
     write_atomic(path, result.pdf)
     return path, result.pages

@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     PlainValidator,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -61,7 +62,9 @@ Text = Annotated[str, AfterValidator(_check_text), PROSE]
 RichText = Annotated[str, AfterValidator(_check_text), AfterValidator(check_markdown), PROSE]
 """A passage in the safe Markdown subset."""
 
-JalaliDate = Annotated[jdatetime.date, PlainValidator(parse_jalali_date)]
+JalaliDate = Annotated[jdatetime.date, PlainValidator(parse_jalali_date), WithJsonSchema({
+    "type": "string", "pattern": "^[0-9۰-۹]{4}/[0-9۰-۹]{1,2}/[0-9۰-۹]{1,2}$",
+    "description": "Solar Hijri date YYYY/MM/DD, e.g. 1403/07/15"})]  # fmt: skip
 """A Solar Hijri date written ``YYYY/MM/DD`` (Latin or Persian digits)."""
 
 JalaliYear = Annotated[int, Field(ge=1200, le=1500)]
@@ -71,7 +74,8 @@ JalaliYear = Annotated[int, Field(ge=1200, le=1500)]
 class Model(BaseModel):
     """Base of every model: frozen, unknown keys rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
+                              use_attribute_docstrings=True)  # docstrings describe fields in the JSON Schema
 
     @model_validator(mode="before")
     @classmethod

@@ -207,6 +207,11 @@ def _check_references(
     environment = sections.get("environment")
     if isinstance(environment, Environment):
         actor_ids = {actor.id for actor in environment.actors}
+        if check_stages and not stage_ids and any(row.roles for row in environment.roles):
+            problems.append(files["environment"].problem(("roles",), (
+                "the role matrix's columns are the roadmap's stages, and this edition has no roadmap.yaml: "
+                "add it, or leave every row's roles empty")))  # fmt: skip
+            check_stages = False  # one problem, not one per cell
         for index, row in enumerate(environment.roles):
             if row.actor not in actor_ids:
                 problems.append(files["environment"].problem(

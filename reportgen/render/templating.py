@@ -27,6 +27,7 @@ from reportgen.content.models import (
 from reportgen.errors import TemplateError
 from reportgen.render import figures
 from reportgen.render.blocks import install_block_helpers, section_part
+from reportgen.render.theme import ThemeView
 from reportgen.text.markdown import isolate_latin, render_markdown
 from reportgen.text.persian import (
     format_jalali_date,
@@ -166,10 +167,15 @@ def _timeline(stages: Sequence[RoadmapStage], month_label: str) -> Markup:
     return Markup(figures.timeline_svg(stages, month_label=month_label))
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
-    """The Jinja2 environment: autoescaped, strict, with Persian filters."""
+def make_environment(templates: Path | Sequence[Path]) -> jinja2.Environment:
+    """The Jinja2 environment: autoescaped, strict, with Persian filters.
+
+    ``templates`` may be several folders, searched in order: a project's own
+    templates first, so that it overrides any of the package's.
+    """
+    folders = [templates] if isinstance(templates, Path) else list(templates)
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
         autoescape=True,
         extensions=["jinja2.ext.do"],
         undefined=jinja2.StrictUndefined,
@@ -212,14 +218,15 @@ class ChangeMarks(Protocol):
 
 
 def render_edition(
-    edition: Edition, templates: Path, redline: ChangeMarks | None = None, *,
-    edition_dir: Path | None = None, fonts: Path | None = None, draft: bool = False,
+    edition: Edition, templates: Path | Sequence[Path], redline: ChangeMarks | None = None, *,
+    theme: ThemeView | None = None, edition_dir: Path | None = None, fonts: Path | None = None, draft: bool = False,
 ) -> str:  # fmt: skip
     """Render one edition to a complete HTML document (with change marks for a redline).
 
-    ``edition_dir`` is where a generic chapter's images are read from, ``fonts``
-    where charts find the report's font to measure their labels. ``draft`` marks
-    every page and the title «پیش‌نویس» (a release that includes drafts).
+    ``theme`` carries the project's theme values, ``edition_dir`` is where a
+    generic chapter's images are read from, ``fonts`` where charts find the
+    report's font to measure their labels. ``draft`` marks every page and the
+    title «پیش‌نویس» (a release that includes drafts).
     """
     environment = make_environment(templates)
     if any(isinstance(section, Chapter) for section in edition.sections.values()):
@@ -245,6 +252,7 @@ def render_edition(
         body_chapters=body,
         redline=redline,
         draft=draft,
+        theme=theme or ThemeView(),
     )
 
 
