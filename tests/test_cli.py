@@ -51,14 +51,14 @@ def test_validate_ok(cli_project: Project) -> None:
 
 def test_validate_reports_every_problem(cli_project: Project) -> None:
     glossary = cli_project.edition_dir("mini-city", 1, 1) / "glossary.yaml"
-    glossary.write_text(glossary.read_text(encoding="utf-8").replace("english: Vision", "englsh: Vision"),
+    glossary.write_text(glossary.read_text(encoding="utf-8").replace("english: Vision", "englsh: Vision\n    colour: red"),
                         encoding="utf-8")  # fmt: skip
     result = run(cli_project, "validate", "mini-city")
     assert result.exit_code == 1
     assert result.output == (
         "Error: 2 problems in the content:\n"
-        f"  {glossary}:3:5: terms[0].english: required field is missing\n"
-        f"  {glossary}:5:5: terms[0].englsh: unknown field\n"
+        f"  {glossary}:5:5: terms[0].englsh: unknown field: did you mean 'english'?\n"
+        f"  {glossary}:6:5: terms[0].colour: unknown field\n"
     )
     assert "Traceback" not in result.output
 
