@@ -51,8 +51,8 @@ def test_validate_ok(cli_project: Project) -> None:
 
 def test_validate_reports_every_problem(cli_project: Project) -> None:
     glossary = cli_project.edition_dir("mini-city", 1, 1) / "glossary.yaml"
-    glossary.write_text(glossary.read_text(encoding="utf-8").replace("english: Vision", "englsh: Vision\n    colour: red"),
-                        encoding="utf-8")  # fmt: skip
+    text = glossary.read_text(encoding="utf-8").replace("english: Vision", "englsh: Vision\n    colour: red")
+    glossary.write_text(text, encoding="utf-8")
     result = run(cli_project, "validate", "mini-city")
     assert result.exit_code == 1
     assert result.output == (
