@@ -41,7 +41,7 @@ from reportgen.content.models import EditionStatus
 from reportgen.editions.find import EditionRef, find_editions, load_stage
 from reportgen.editions.freeze import edition_inputs, fingerprint
 from reportgen.errors import OutputError, ReportgenError
-from reportgen.paths import PACKAGE_DIR, Project, package_digest
+from reportgen.paths import DEFAULT_THEME, PACKAGE_DIR, Project, package_digest
 from reportgen.typeset import ENGINE_LIBRARIES
 
 SCHEMA = "reportgen-release/2"
@@ -216,12 +216,14 @@ def _sha256(data: bytes) -> str:
 
 
 def _tree_digest(folders: Iterable[Path]) -> dict[str, str]:
+    """Name → SHA-256 of every file under ``folders`` (a path that is a file stands for itself)."""
     return {
-        f"{folder.name}/{path.relative_to(folder).as_posix()}": _sha256(path.read_bytes())
+        f"{folder.name}/{path.relative_to(folder).as_posix()}" if path != folder else folder.name:
+            _sha256(path.read_bytes())
         for folder in folders
-        for path in sorted(folder.rglob("*"))
+        for path in ([folder] if folder.is_file() else sorted(folder.rglob("*")))
         if path.is_file() and "__pycache__" not in path.parts
-    }
+    }  # fmt: skip
 
 
 def lock_hash() -> str | None:
@@ -234,7 +236,8 @@ def tool_versions(project: Project) -> dict[str, Any]:
     """Versions of everything that shapes the bytes, and the font files' hashes."""
     from reportgen.typeset import engine_versions
 
-    fonts = {name: digest for name, digest in _tree_digest([project.fonts]).items() if name.endswith((".ttf", ".otf"))}
+    fonts = {name: digest for name, digest in _tree_digest([DEFAULT_THEME / "fonts", project.fonts]).items()
+             if name.endswith((".ttf", ".otf"))}  # fmt: skip
     return {"reportgen": __version__, **engine_versions(), "fonts": fonts}
 
 
@@ -249,7 +252,7 @@ class Inputs:
 
     @classmethod
     def of(cls, project: Project) -> Inputs:
-        theme = json.dumps(_tree_digest([project.templates, project.styles]), sort_keys=True).encode()
+        theme = json.dumps(_tree_digest(project.theme_roots), sort_keys=True).encode()
         return cls(tool_versions(project), package_digest(), _sha256(theme), lock_hash())
 
 

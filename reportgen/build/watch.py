@@ -22,12 +22,13 @@ Snapshot = dict[Path, int]
 
 def snapshot(folders: Iterable[Path]) -> Snapshot:
     """Modification time (ns) of every file under ``folders``."""
-    return {path: path.stat().st_mtime_ns for folder in folders for path in sorted(folder.rglob("*"))
+    return {path: path.stat().st_mtime_ns for folder in folders
+            for path in ([folder] if folder.is_file() else sorted(folder.rglob("*")))
             if path.is_file() and "__pycache__" not in path.parts}  # fmt: skip
 
 
 def watched_folders(project: Project, ref: EditionRef) -> tuple[Path, ...]:
-    return (project.report_dir(ref.report), project.styles, project.fonts, project.templates)
+    return (project.report_dir(ref.report), *project.theme_roots)
 
 
 def watch(
