@@ -7,16 +7,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.editions.find import EditionRef, load_edition
-from reportgen.editions.freeze import check_frozen
-from reportgen.content.models import Edition
-from reportgen.paths import Project
 from reportgen.build.atomic import write_atomic
 from reportgen.compare.redline import build_redline as mark_changes
 from reportgen.compare.redline import finish_html
+from reportgen.content.models import Edition
+from reportgen.editions.find import EditionRef, load_edition
+from reportgen.editions.freeze import check_frozen
+from reportgen.paths import Project
 from reportgen.render.templating import render_edition
-from reportgen.typeset import Session, TypesetOptions, TypesetResult, is_large, prepare_session, typeset_chapters
 from reportgen.render.theme import theme_view
+from reportgen.typeset import Session, TypesetOptions, TypesetResult, is_large, prepare_session, typeset_chapters
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,10 @@ def typeset_html(project: Project, html: str, epoch: int, time_limit: float, job
 
 def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Path,
                   draft_mark: bool = False) -> tuple[Path, int]:  # fmt: skip
-    """Typeset edition ``ref`` with its changes since ``base`` marked, into ``path`` (``draft_mark``: see build_edition)."""
+    """Typeset edition ``ref`` with its changes since ``base`` marked, into ``path``.
+
+    ``draft_mark``: see ``build_edition``.
+    """
     old, new = load_edition(project, base), load_edition(project, ref)
     marked, redline = mark_changes(old, new)
     edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)

@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from reportgen.build.pipeline import BuildResult, build_edition
 from reportgen.editions.find import EditionRef
 from reportgen.errors import ReportgenError
 from reportgen.paths import Project
-from reportgen.build.pipeline import BuildResult, build_edition
 from reportgen.typeset import Session
 
 Snapshot = dict[Path, int]
