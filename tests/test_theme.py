@@ -18,6 +18,7 @@ ACCENT = (0xB0, 0x10, 0x10)
 TITLE_GREEN = (0x10, 0x90, 0x30)
 LOGO_BLUE = (0x10, 0x30, 0xC0)
 MARKER = "واژه‌نامهٔ ویژهٔ این پروژه"
+CONTENTS = "سرفصل‌های گزارش"
 
 
 def _count(png: Path, colour: tuple[int, int, int], tolerance: int = 40) -> int:
@@ -50,6 +51,7 @@ def themed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     override.parent.mkdir(parents=True)
     override.write_text(package_template.read_text(encoding="utf-8").replace(
         "</section>", f"<p class=\"project-marker\">{MARKER}</p>\n</section>", 1), encoding="utf-8")  # fmt: skip
+    (root / "content" / "themed" / "labels.yaml").write_text(f"document:\n  contents: {CONTENTS}\n", encoding="utf-8")
     return root
 
 
@@ -62,6 +64,7 @@ def test_theme_values_template_override_and_project_stylesheet_show_in_the_pdf(t
     pdf = tmp_path / "themed_stage-1_edition-1.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert normalize(MARKER) in normalize(text)
+    assert normalize(CONTENTS) in normalize(text) and "فهرست مطالب" not in text  # the report's own label
     cover = _raster(pdf, 1, tmp_path / "cover")
     assert _count(cover, ACCENT) > 500  # the cover's accent band, in the theme's colour
     assert _count(cover, (0x1F, 0x5F, 0x8B), tolerance=12) == 0  # and not the default accent
@@ -81,3 +84,16 @@ def test_a_logo_outside_assets_is_a_located_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{root / 'theme.yaml'}:1:1: logo: must be a PNG, JPEG or SVG file inside assets/" in result.output
     assert not (root / "dist").exists()
+
+
+def test_an_unknown_label_is_a_located_error_with_the_nearest_key(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    CliRunner().invoke(main, ["new", str(root), "--report", "labelled"])
+    labels = root / "content" / "labelled" / "labels.yaml"
+    labels.write_text("document:\n  contnets: فهرست\ncaption:\n  table: 12\n  chart: نمودار\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--project", str(root), "validate"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        f"  {labels}:2:3: document.contnets: unknown label: did you mean 'contents'?",
+        f"  {labels}:5:3: caption.chart: unknown label (known: figure, table)",
+    ]

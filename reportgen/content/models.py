@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from reportgen.content.labels import Labels, default_labels
 from reportgen.errors import Problem
 from reportgen.text.markdown import check_markdown
 from reportgen.text.persian import parse_jalali_date, to_latin_digits
@@ -616,6 +617,8 @@ class Edition(Model):
     """Section kind → section, in ``SECTION_KINDS`` order; absent kinds are missing."""
     warnings: tuple[Problem, ...] = ()
     """Things worth a look that do not stop a build (e.g. comments without a response)."""
+    labels: Labels = Field(default_factory=default_labels)
+    """The words reportgen prints that are not content, with the report's own changes."""
 
     @property
     def history(self) -> tuple[EditionEntry, ...]:

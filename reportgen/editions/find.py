@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from reportgen.content.labels import load_labels
 from reportgen.content.models import SLUG_PATTERN, Comments, Edition, Report, Section, Stage
 from reportgen.content.validate import (
     comment_problems,
@@ -172,6 +173,7 @@ def load_edition(project: Project, ref: EditionRef) -> Edition:
     if stage is not None and ref.edition not in {e.number for e in stage.editions}:
         raise NotFoundError(f"no edition {ref.edition} of stage {ref.stage} in report '{ref.report}'")
     sections, files = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), problems)
+    labels = load_labels(project.report_dir(ref.report), problems)
     warnings: list[Problem] = []
     comments = sections.get("comments")
     if isinstance(comments, Comments) and stage is not None:
@@ -184,4 +186,5 @@ def load_edition(project: Project, ref: EditionRef) -> Edition:
     raise_if_any(problems)
     assert report is not None and stage is not None
     entry = next(e for e in stage.editions if e.number == ref.edition)
-    return Edition(report=report, stage=stage, entry=entry, sections=sections, warnings=tuple(warnings))
+    return Edition(report=report, stage=stage, entry=entry, sections=sections, warnings=tuple(warnings),
+                   labels=labels)  # fmt: skip

@@ -229,6 +229,7 @@ def render_edition(
     title «پیش‌نویس» (a release that includes drafts).
     """
     environment = make_environment(templates)
+    environment.globals["catalogue"] = edition.labels  # imported templates see globals, not the context
     if any(isinstance(section, Chapter) for section in edition.sections.values()):
         install_block_helpers(environment, edition, edition_dir, fonts)
     change_class = redline.item_class if redline else (lambda section, item_id: "")

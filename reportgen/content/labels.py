@@ -1,0 +1,74 @@
+"""The labels catalogue: every word reportgen prints that is not content, with a report's own changes.
+
+The package's catalogue (``labels.yaml`` beside this module) holds the Persian
+defaults, in groups. A report may change any of them in
+``content/<report>/labels.yaml``, giving only the keys it changes; a key the
+catalogue does not have is a located error (with the nearest known key).
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from reportgen.content.loader import Data, LoadedFile, PathKey, load_yaml
+from reportgen.errors import ContentError, Problem
+
+CATALOGUE = Path(__file__).resolve().with_name("labels.yaml")
+REPORT_LABELS = "labels.yaml"
+"""The file name of a report's own labels, beside its report.yaml."""
+
+Labels = dict[str, Any]
+"""Group → key → text (a group may nest further): what templates read as ``catalogue.group.key``."""
+
+
+@cache
+def _default() -> Data:
+    return load_yaml(CATALOGUE).data
+
+
+def default_labels() -> Labels:
+    """A fresh copy of the package's catalogue."""
+    labels: Labels = _copy(_default())
+    return labels
+
+
+def _copy(data: Data) -> Any:
+    if isinstance(data, dict):
+        return {key: _copy(value) for key, value in data.items()}
+    return data
+
+
+def load_labels(report_dir: Path, problems: list[Problem]) -> Labels:
+    """The catalogue with ``report_dir/labels.yaml`` laid over it (problems are added, not raised)."""
+    labels = default_labels()
+    path = report_dir / REPORT_LABELS
+    if not path.is_file():
+        return labels
+    try:
+        loaded = load_yaml(path)
+    except ContentError as error:
+        problems.extend(error.problems)
+        return labels
+    _overlay(labels, loaded.data, (), loaded, problems)
+    return labels
+
+
+def _overlay(into: Labels, given: Data, where: PathKey, loaded: LoadedFile, problems: list[Problem]) -> None:
+    if not isinstance(given, dict):
+        problems.append(loaded.problem(where, "must be a mapping of label names to text"))
+        return
+    for key, value in given.items():
+        here = (*where, key)
+        if key not in into:
+            close = difflib.get_close_matches(key, sorted(into), n=1, cutoff=0.75)
+            hint = f": did you mean '{close[0]}'?" if close else f" (known: {', '.join(sorted(into))})"
+            problems.append(loaded.problem(here, "unknown label" + hint))
+        elif isinstance(into[key], dict):
+            _overlay(into[key], value, here, loaded, problems)
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(loaded.problem(here, "must be text"))
+        else:
+            into[key] = value
