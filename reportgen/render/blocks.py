@@ -20,7 +20,6 @@ from markupsafe import Markup, escape
 
 from reportgen.content.blockcheck import REFERENCE, nested_items, reference_targets, resolve
 from reportgen.content.blocks import (
-    MONEY_UNITS,
     Chapter,
     Chart,
     Column,
@@ -39,6 +38,7 @@ from reportgen.content.blocks import (
     parse_number,
     table_values,
 )
+from reportgen.content.labels import Labels
 from reportgen.content.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, Edition, Item, Section, item_name
 from reportgen.errors import TemplateError
 from reportgen.render.charts import chart_svg
@@ -47,7 +47,6 @@ from reportgen.text.markdown import render_markdown
 from reportgen.text.numbers import format_number, format_percent
 from reportgen.text.persian import format_jalali_date, to_persian_digits
 
-CAPTION_WORDS = {"table": "جدول", "figure": "شکل"}
 SWOT_CODES = {"strengths": "S", "weaknesses": "W", "opportunities": "O", "threats": "T"}
 
 
@@ -113,6 +112,7 @@ def _item_text(block: Item, item: Item, label: str) -> str:
 def cross_references(edition: Edition) -> dict[str, Target]:
     """Every name ``[@...]`` may use in this edition → what it prints and its anchor."""
     body = 0
+    words = edition.labels
     labels: dict[str, Target] = {}
     chapters: list[Chapter] = []
     for kind, section in edition.sections.items():
@@ -123,7 +123,8 @@ def cross_references(edition: Edition) -> dict[str, Target]:
             continue
         chapters.append(section)
         chapter = str(body) if part == "body" else ""
-        labels[section.id] = Target(f"فصل {to_persian_digits(chapter)}" if chapter else section.title,
+        labels[section.id] = Target(f"{words['block']['chapter']} {to_persian_digits(chapter)}" if chapter
+                                    else section.title,
                                     f"ch-{section.id}")  # fmt: skip
         counts = {"table": 0, "figure": 0}
         headings = [0, 0]
@@ -133,7 +134,7 @@ def cross_references(edition: Edition) -> dict[str, Target]:
             if kind_of_caption:
                 counts[kind_of_caption] += 1
                 number = f"{chapter}-{counts[kind_of_caption]}" if chapter else str(counts[kind_of_caption])
-                text = f"{CAPTION_WORDS[kind_of_caption]} {to_persian_digits(number)}"
+                text = f"{words['caption'][kind_of_caption]} {to_persian_digits(number)}"
             elif isinstance(block, (Prose, Definitions)) and block.heading:
                 level = block.level if isinstance(block, Prose) else 2
                 headings[level - 2] += 1
@@ -181,10 +182,12 @@ def link_references(html: str, targets: dict[str, Target]) -> str:
 # ---------------------------------------------------------------- tables
 
 
-def column_header(column: Column) -> str:
-    unit = MONEY_UNITS.get(column.unit or "", column.unit) if column.type is ColumnType.money else column.unit
+def column_header(column: Column, words: Labels) -> str:
+    """A column's title with its unit: money in the catalogue's words («ریال»), percent as «درصد»."""
+    money = words["money_unit"]
+    unit = money.get(column.unit or "", column.unit) if column.type is ColumnType.money else column.unit
     if column.type is ColumnType.percent and not unit:
-        unit = "درصد"
+        unit = words["block"]["percent"]
     return f"{column.title} ({unit})" if unit else column.title
 
 
@@ -282,7 +285,7 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
         return Markup(link_references(html, targets))
 
     def expected(block_id: str, kind: str, label: str) -> str:
-        printed = f"{CAPTION_WORDS[kind]} {label}"
+        printed = f"{edition.labels['caption'][kind]} {label}"
         if targets[block_id].text != printed:
             said = targets[block_id].text
             raise TemplateError(f"block '{block_id}' is numbered {printed}, cross-references say {said}")
@@ -304,7 +307,8 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
 
     environment.filters.update(xmd=rich, xmd_inline=lambda text: rich(text, inline=True))
     environment.globals.update(
-        caption_kind=caption_kind, column_header=column_header, table_view=table_view, chart=chart,
+        caption_kind=caption_kind,
+        column_header=lambda column: column_header(column, edition.labels), table_view=table_view, chart=chart,
         chart_data=lambda block: chart_series(block, tables), chart_rows=chart_table_rows,
         image_url=image_url, gantt=gantt, swot_codes=swot_codes, node_numbers=node_numbers,
         value_text=value_text, is_numeric=is_numeric, expected_label=expected, block_anchor=block_anchor,
