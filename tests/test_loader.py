@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -75,7 +74,7 @@ def test_deep_nesting_is_refused() -> None:
 
 def test_libyaml_and_the_strict_loader_agree_on_every_bundled_file() -> None:
     """Valid files go through libyaml for speed; they must load exactly as the pure-Python loader loads them."""
-    from reportgen.content.loader import _fast_node, _StrictLoader, _to_data
+    from reportgen.content.loader import _fast_node, _loaded, _StrictLoader
 
     # The lint corpus is not content: it holds characters the loader refuses on purpose.
     data = [p for p in sorted((REPO / "tests" / "data").rglob("*.yaml")) if p.name != "lint_corpus.yaml"]
@@ -87,9 +86,8 @@ def test_libyaml_and_the_strict_loader_agree_on_every_bundled_file() -> None:
         if fast is None:
             continue  # left to the strict loader (the bad-input corpus lives here)
         strict = _StrictLoader(text).get_single_node()
-        fast_marks: dict[Any, Any] = {}
-        strict_marks: dict[Any, Any] = {}
-        assert _to_data(fast, (), fast_marks, path) == _to_data(strict, (), strict_marks, path), path
-        assert fast_marks == strict_marks, path
+        fast_file, strict_file = _loaded(fast, text, path), _loaded(strict, text, path)
+        assert fast_file.data == strict_file.data, path
+        assert fast_file.marks == strict_file.marks, path
         checked += 1
     assert checked >= 20

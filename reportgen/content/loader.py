@@ -26,6 +26,9 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from reportgen.errors import ContentError, Problem
+from reportgen.text.characters import INVISIBLE_CONTROLS, describe, forbidden_characters
+
+__all__ = ["INVISIBLE_CONTROLS", "LoadedFile", "load_yaml", "parse_yaml"]
 
 Data = Union[str, list["Data"], dict[str, "Data"]]  # noqa: UP007 (recursive alias needs Union)
 PathKey = tuple[str | int, ...]
@@ -35,19 +38,6 @@ MAX_DEPTH = 32
 MAX_ITEMS = 5000
 """Longest list a content file may hold: a report table of more rows is a mistake."""
 
-# Invisible characters that reorder or hide text. ZWNJ (U+200C) and ZWJ (U+200D)
-# are part of Persian words and allowed; reportgen adds its own isolation.
-INVISIBLE_CONTROLS = {
-    **{chr(c): "bidi embedding/override" for c in range(0x202A, 0x202F)},
-    **{chr(c): "bidi isolate" for c in range(0x2066, 0x206A)},
-    "\u200e": "left-to-right mark", "\u200f": "right-to-left mark", "\u061c": "Arabic letter mark",
-    "\u200b": "zero-width space", "\u2060": "word joiner", "\ufeff": "zero-width no-break space",
-    "\u00ad": "soft hyphen", "\u2028": "line separator", "\u2029": "paragraph separator",
-    **{chr(c): "control character" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))},
-}
-# Surrogates cannot be encoded at all (YAML escapes such as "\\ud800" produce them);
-# private-use characters have no glyph, and reportgen uses some as internal marks.
-_INVISIBLE = re.compile("[" + re.escape("".join(INVISIBLE_CONTROLS)) + "\ud800-\udfff\ue000-\uf8ff]")
 _PLAIN_TAGS = {BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG,
                BaseResolver.DEFAULT_MAPPING_TAG}  # fmt: skip
 
@@ -144,41 +134,68 @@ def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _checked_text(node: ScalarNode, where: PathKey, path: Path) -> str:
-    """The scalar's text, refusing invisible controls that would reorder or hide it."""
+class _Walk:
+    """What turning one file's nodes into data needs: its source, its marks, its problems so far."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.marks: dict[PathKey, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+        self._line_starts: list[int] | None = None
+
+    def offset(self, line: int, column: int) -> int:
+        """Character offset of a 0-based line and column."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        return self._line_starts[min(line, len(self._line_starts) - 1)] + column
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        before = self.text[:offset]
+        return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _checked_text(node: ScalarNode, where: PathKey, walk: _Walk) -> str:
+    """The scalar's text; every invisible or private-use character in it is a problem, located where it stands.
+
+    A character written literally is located exactly, whatever the scalar's
+    style (plain, quoted or block); one written as an escape (``"\\u202e"``)
+    at the start of its scalar.
+    """
     text = str(node.value)
-    match = _INVISIBLE.search(text)
-    if match:
-        character = match.group()
-        line, column_or_none = _mark(node)
-        column: int | None = column_or_none
-        before = text[: match.start()]
-        if not node.style and "\n" not in before:  # plain: None from PyYAML, "" from libyaml
-            column = column_or_none + match.start()  # a plain one-line scalar: the character itself
-        elif node.style == "|":
-            line, column = line + 1 + before.count("\n"), None  # a literal block: its line
-        fallback = "private-use character" if character >= "\ue000" else "lone surrogate"
-        name = INVISIBLE_CONTROLS.get(character) or fallback
-        raise ContentError([Problem(path, line, column, format_path(where),
-                                    f"invisible control character U+{ord(character):04X} ({name}); remove it")])
+    found = [match.group() for match in forbidden_characters(text)]
+    if not found:
+        return text
+    start = walk.offset(node.start_mark.line, node.start_mark.column)
+    end = walk.offset(node.end_mark.line, node.end_mark.column)
+    literal = [(start + m.start(), m.group()) for m in forbidden_characters(walk.text[start:end])]
+    located = [(*walk.position(offset), char) for offset, char in literal if char in found]
+    if not located:
+        located = [(*_mark(node), char) for char in dict.fromkeys(found)]
+    for line, column, character in located:
+        walk.problems.append(Problem(walk.path, line, column, format_path(where),
+                                     f"invisible control character {describe(character)}; remove it"))
     return text
 
 
-def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], path: Path) -> Data:
+def _to_data(node: Node, where: PathKey, walk: _Walk) -> Data:
+    path = walk.path
     if len(where) > MAX_DEPTH:
         raise ContentError([Problem(path, *_mark(node), format_path(where),
                                     f"nesting deeper than {MAX_DEPTH} levels")])
     if node.tag not in _PLAIN_TAGS:
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
         raise ContentError([Problem(path, *_mark(node), format_path(where), f"YAML tag '{tag}' is not allowed")])
+    marks = walk.marks
     marks.setdefault(where, _mark(node))
     if isinstance(node, ScalarNode):
-        return _checked_text(node, where, path)
+        return _checked_text(node, where, walk)
     if isinstance(node, SequenceNode):
         if len(node.value) > MAX_ITEMS:
             raise ContentError([Problem(path, *_mark(node), format_path(where),
                                         f"list has {len(node.value)} items; at most {MAX_ITEMS} are allowed")])
-        return [_to_data(item, (*where, i), marks, path) for i, item in enumerate(node.value)]
+        return [_to_data(item, (*where, i), walk) for i, item in enumerate(node.value)]
     assert isinstance(node, MappingNode)
     result: dict[str, Data] = {}
     key_marks: dict[str, tuple[int, int]] = {}
@@ -195,17 +212,42 @@ def _to_data(node: Node, where: PathKey, marks: dict[PathKey, tuple[int, int]], 
         key_marks[key] = (line, column)
         # A key's own position is where a reader looks for "unknown field" and the like.
         marks[(*where, key)] = (line, column)
-        result[key] = _to_data(value_node, (*where, key), marks, path)
+        result[key] = _to_data(value_node, (*where, key), walk)
         marks[(*where, key)] = (line, column)
     return result
+
+
+def _loaded(node: Node, text: str, path: Path) -> LoadedFile:
+    walk = _Walk(path, text)
+    data = _to_data(node, (), walk)
+    if walk.problems:
+        raise ContentError(walk.problems)
+    return LoadedFile(path, data, walk.marks)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where the nesting first goes deeper than allowed, read event by event (no recursion)."""
+    loader = _StrictLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH and event.start_mark is not None:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def parse_yaml(text: str, path: Path) -> LoadedFile:
     """Parse one YAML document held in ``text`` (read from ``path``)."""
     node = _fast_node(text)
     if node is not None:
-        marks: dict[PathKey, tuple[int, int]] = {}
-        return LoadedFile(path, _to_data(node, (), marks, path), marks)
+        return _loaded(node, text, path)
     try:
         loader = _StrictLoader(text)
         node = loader.get_single_node()
@@ -223,8 +265,9 @@ def parse_yaml(text: str, path: Path) -> LoadedFile:
             start = error.context_mark
             message += f" ({error.context} that starts at line {start.line + 1}, column {start.column + 1})"
         raise ContentError([Problem(path, line, column, "", message)]) from None
-    except RecursionError:
-        raise ContentError([Problem(path, None, None, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
+    except RecursionError:  # composing is recursive; reading events is not, so they locate it
+        line, column = _too_deep(text) or (None, None)
+        raise ContentError([Problem(path, line, column, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
     except yaml.reader.ReaderError as error:  # characters YAML does not allow
         before = text[: error.position]
         line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
@@ -233,9 +276,7 @@ def parse_yaml(text: str, path: Path) -> LoadedFile:
         raise ContentError([Problem(path, line, column, "", message)]) from None
     if node is None:
         raise ContentError([Problem(path, 1, 1, "", "file is empty")])
-    marks = {}
-    data = _to_data(node, (), marks, path)
-    return LoadedFile(path, data, marks)
+    return _loaded(node, text, path)
 
 
 def _decode(raw: bytes, path: Path) -> str:

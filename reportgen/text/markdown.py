@@ -22,6 +22,8 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
+from reportgen.text.characters import describe, forbidden_characters
+
 ALLOWED_LINK = re.compile(r"^(https://|mailto:|#)", re.IGNORECASE)
 
 # A run of Latin script: starts and ends with a letter or digit, may hold
@@ -133,21 +135,84 @@ def render_markdown(text: str, *, inline: bool = False) -> str:
     return _renderer(parser).render(body, parser.options, env)
 
 
+MAX_NESTING = 6
+"""Lists, quotes, emphasis and links inside each other: deeper is a mistake, and the parser would drop text."""
+
+_CONTAINERS = frozenset({"bullet_list", "ordered_list", "blockquote", "em", "strong", "link", "s"})
+
+
 @cache
-def _link_finder() -> MarkdownIt:
-    # The same grammar with every link accepted, so that refused ones can be named.
-    finder = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
-    finder.validateLink = lambda url: True  # type: ignore[method-assign]
-    return finder
+def _checker() -> MarkdownIt:
+    # The rendering grammar, with every link accepted (so that refused ones can be
+    # named) and room to nest deeper than allowed, so that too deep is seen, not cut.
+    checker = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False,
+                                        "maxNesting": 4 * MAX_NESTING})  # fmt: skip
+    checker.disable(["image", "html_block", "html_inline", "code", "fence"])
+    checker.use(footnote_plugin)
+    checker.validateLink = lambda url: True  # type: ignore[method-assign]
+    return checker
+
+
+def _walk(tokens: Sequence[Token]) -> list[Token]:
+    """Every token, children included, in document order."""
+    found: list[Token] = []
+    for token in tokens:
+        found.append(token)
+        if token.children:
+            found.extend(_walk(token.children))
+    return found
+
+
+def _deepest(tokens: Sequence[Token]) -> int:
+    depth = deepest = 0
+    for token in tokens:
+        if token.tag and token.type.removesuffix("_open").removesuffix("_close") in _CONTAINERS:
+            depth += token.nesting
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _footnote_bodies_cite(tokens: Sequence[Token], env: dict[str, Any]) -> bool:
+    inside = False
+    for token in tokens:
+        if token.type == "footnote_open":
+            inside = True
+        elif token.type == "footnote_close":
+            inside = False
+        elif inside and any(child.type == "footnote_ref" for child in _walk([token])):
+            return True
+    inline = [entry.get("tokens") or [] for entry in env.get("footnotes", {}).get("list", {}).values()]
+    return any(child.type == "footnote_ref" for entries in inline for child in _walk(entries))
+
+
+def markdown_problems(text: str) -> list[str]:
+    """What is wrong with ``text`` as rich text, judged on the parsed and decoded text a reader would see."""
+    env: dict[str, Any] = {}
+    tokens = _walk(_checker().parse(text, env))
+    problems: list[str] = []
+    for href in (t.attrGet("href") for t in tokens if t.type == "link_open"):
+        if isinstance(href, str) and not _validate_link(href):
+            problems.append(f"link '{href}' is not allowed (only https://, mailto: and #anchor links)")
+    if any(t.type == "heading_open" for t in tokens):
+        problems.append("headings ('# …' or an underline of '=' or '-') are not allowed in rich text: "
+                        "chapters and their headings come from the section's fields")  # fmt: skip
+    depth = _deepest(tokens)
+    if depth > MAX_NESTING:
+        problems.append(f"lists, quotes or emphasis nested {depth} levels deep; at most {MAX_NESTING} are allowed")
+    if _footnote_bodies_cite(tokens, env):
+        problems.append("a footnote cites another footnote; write the note's text into the first one")
+    # Character references (&#x202E;) decode here: the decoded text is what is judged.
+    decoded = "".join(t.content for t in tokens if t.type in ("text", "code_inline"))
+    for character in dict.fromkeys(m.group() for m in forbidden_characters(decoded)):
+        problems.append(f"invisible control character {describe(character)} (written as a character reference); "
+                        "remove it")  # fmt: skip
+    return problems
 
 
 def find_unsafe_links(text: str) -> list[str]:
     """Link targets in ``text`` (inline, reference and autolinks) whose scheme is not allowed."""
     found: list[str] = []
-    pending = list(_link_finder().parse(text, {}))
-    while pending:
-        token = pending.pop(0)
-        pending[:0] = token.children or []
+    for token in _walk(_checker().parse(text, {})):
         href = token.attrGet("href") if token.type == "link_open" else None
         if isinstance(href, str) and not _validate_link(href):
             found.append(href)
@@ -155,10 +220,8 @@ def find_unsafe_links(text: str) -> list[str]:
 
 
 def check_markdown(text: str) -> str:
-    """Pydantic validator: refuse links outside the allowed schemes."""
-    unsafe = find_unsafe_links(text)
-    if unsafe:
-        raise ValueError(
-            f"link '{unsafe[0]}' is not allowed (only https://, mailto: and #anchor links)"
-        )
+    """Pydantic validator: refuse what rich text may not hold (see ``markdown_problems``)."""
+    problems = markdown_problems(text)
+    if problems:
+        raise ValueError("; ".join(problems))
     return text
