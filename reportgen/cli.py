@@ -69,21 +69,26 @@ def main(ctx: click.Context, project_root: Path | None, debug: bool) -> None:
 pass_context = click.make_pass_decorator(Context)
 
 
+def _echo_problems(problems: list[Problem]) -> None:
+    if problems:
+        click.echo(_format_error(ContentError(problems)), err=True)
+
+
 @main.command("list")
 @pass_context
 def list_command(context: Context) -> None:
-    """List every report, stage and edition under content/."""
-    from reportgen.editions.find import find_editions, load_stage
+    """List every report, stage and edition under content/ (exit 1 if any folder cannot be built)."""
+    from reportgen.editions.find import load_stage, scan_editions
     from reportgen.text.persian import format_jalali_date, to_latin_digits
 
     project = context.project()
     with _errors_to_exit(context.debug):
-        refs = find_editions(project)
-        if not refs:
+        scan = scan_editions(project)
+        if not scan.refs and not scan.problems:
             click.echo(f"No reports under {project.content}")
             return
         manifests = {}
-        for ref in refs:
+        for ref in scan.refs:
             key = (ref.report, ref.stage)
             if key not in manifests:
                 manifests[key] = load_stage(project, ref.report, ref.stage)
@@ -91,6 +96,9 @@ def list_command(context: Context) -> None:
             date = to_latin_digits(format_jalali_date(entry.date, long=False))
             click.echo(f"{ref.report}  stage {ref.stage}  edition {ref.edition}  {date}  "
                        f"{entry.status.value}  -> {ref.pdf_name}")  # fmt: skip
+        if scan.problems:
+            _echo_problems(scan.problems)
+            sys.exit(EXIT_ERROR)
 
 
 @main.command()
@@ -99,8 +107,10 @@ def list_command(context: Context) -> None:
 @pass_context
 def validate(context: Context, report: str | None, with_lint: bool) -> None:
     """Validate content without typesetting: every problem, with file:line:column."""
-    from reportgen.editions.find import find_editions, load_edition
+    from reportgen.content.validate import load_sections
+    from reportgen.editions.find import load_edition, scan_editions
     from reportgen.editions.freeze import check_frozen
+    from reportgen.errors import EditionError
 
     project = context.project()
     with _errors_to_exit(context.debug):
@@ -110,22 +120,31 @@ def validate(context: Context, report: str | None, with_lint: bool) -> None:
             for result in lint_project(project, report):
                 for finding in result.findings:
                     click.echo(f"Warning: {finding}", err=True)
-        refs = find_editions(project, report)
-        problems: list[Problem] = []
+        scan = scan_editions(project, report)
+        problems: list[Problem] = list(scan.problems)
         warnings: list[Problem] = []
-        for ref in refs:
+        frozen: list[EditionError] = []
+        for folder in scan.unlisted:  # editions of a stage whose manifest is broken: their own files still count
+            load_sections(folder, problems)
+        for ref in scan.refs:
             try:
                 edition = load_edition(project, ref)
+                warnings.extend(edition.warnings)
+                check_frozen(project, ref.report, edition.stage, ref.edition)
             except ContentError as error:
                 problems.extend(p for p in error.problems if p not in problems)
-                continue
-            warnings.extend(edition.warnings)
-            check_frozen(project, ref.report, edition.stage, ref.edition)
+            except EditionError as changed:
+                frozen.append(changed)
         for warning in warnings:
             click.echo(f"Warning: {warning}", err=True)
+        for message in map(str, frozen):
+            click.echo(f"Error: {message}", err=True)
         if problems:
             raise ContentError(problems)
-        click.echo(f"OK: {len(refs)} edition{'s' if len(refs) != 1 else ''} valid"
+        if frozen:
+            sys.exit(EXIT_ERROR)
+        count = len(scan.refs)
+        click.echo(f"OK: {count} edition{'s' if count != 1 else ''} valid"
                    + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""))
 
 
@@ -242,12 +261,16 @@ def build(context: Context, report: str | None, stage: int | None, edition: int 
     # Workers start first, so they are ready once the content is loaded and rendered; they serve every edition.
     session = prepare_session(jobs) if jobs > 1 else None
     from reportgen.build.pipeline import build_edition  # WeasyPrint loads only when needed
-    from reportgen.editions.find import EditionRef, find_editions
+    from reportgen.editions.find import EditionRef, scan_editions
 
     try:
         with _errors_to_exit(context.debug):
-            refs = find_editions(project, report, stage, edition)
-            failures: list[tuple[EditionRef, ReportgenError]] = []
+            scan = scan_editions(project, report, stage, edition)
+            refs = scan.refs
+            failures: list[tuple[EditionRef | None, ReportgenError]] = []
+            if scan.problems:  # a broken report or stage: the others still build
+                failures.append((None, ContentError(scan.problems)))
+                _echo_problems(scan.problems)
             for ref in refs:
                 try:
                     result = build_edition(project, ref, jobs=jobs, session=session)
@@ -258,7 +281,9 @@ def build(context: Context, report: str | None, stage: int | None, edition: int 
                     continue
                 click.echo(f"built {result.path}  ({result.pages} pages, {result.seconds:.1f} s)")
             if failures:
-                click.echo(f"Error: {len(failures)} of {len(refs)} editions failed", err=True)
+                failed = sum(1 for ref, _ in failures if ref is not None)
+                click.echo(f"Error: {failed} of {len(refs)} editions failed"
+                           + ("; content that could not be read was not built" if scan.problems else ""), err=True)
                 sys.exit(EXIT_ERROR)
     finally:
         if session is not None:
@@ -290,12 +315,13 @@ def diff_command(context: Context, report: str, stage: int, base: int, target: i
     from reportgen.build.atomic import write_atomic
     from reportgen.compare.diff import diff_editions
     from reportgen.compare.formats import to_html, to_json, to_text
-    from reportgen.editions.find import EditionRef, load_edition
+    from reportgen.editions.find import EditionRef
+    from reportgen.editions.freeze import load_checked_edition
 
     project = context.project()
     try:
-        old = load_edition(project, EditionRef(report, stage, base))
-        new = load_edition(project, EditionRef(report, stage, target))
+        old = load_checked_edition(project, EditionRef(report, stage, base))
+        new = load_checked_edition(project, EditionRef(report, stage, target))
         difference = diff_editions(old, new)
         if output_format == "pdf":
             from reportgen.build.pipeline import build_redline

@@ -54,4 +54,7 @@ def test_bad_input(case: Path, tmp_path: Path) -> None:
     assert output == expected
     build = runner.invoke(main, ["--project", str(root), "build", "-o", str(tmp_path / "out")])
     assert build.exit_code == 1
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    written = {p.name for p in (tmp_path / "out").iterdir()} if (tmp_path / "out").exists() else set()
+    # A broken stage does not stop the others: the untouched stage 1 still builds then.
+    untouched = "mini-city/stage-1/" not in expected and "mini-city/report.yaml" not in expected
+    assert written <= ({"mini-city_stage-1_edition-1.pdf"} if untouched else set()), written

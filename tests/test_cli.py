@@ -126,7 +126,10 @@ def test_build_with_jobs_starts_workers_once_for_every_edition(cli_project: Proj
 
     import reportgen.build.pipeline
     import reportgen.typeset
+    from reportgen.editions.find import EditionRef
+    from reportgen.editions.lifecycle import publish_edition
 
+    publish_edition(cli_project, EditionRef("mini-city", 1, 1))  # a draft is never followed by another edition
     stage = cli_project.content / "mini-city" / "stage-1"
     shutil.copytree(stage / "edition-1", stage / "edition-2")
     with (stage / "stage.yaml").open("a", encoding="utf-8") as manifest:

@@ -11,8 +11,8 @@ from reportgen.build.atomic import write_atomic
 from reportgen.compare.redline import build_redline as mark_changes
 from reportgen.compare.redline import finish_html
 from reportgen.content.models import Edition
-from reportgen.editions.find import EditionRef, load_edition
-from reportgen.editions.freeze import check_frozen
+from reportgen.editions.find import EditionRef
+from reportgen.editions.freeze import load_checked_edition
 from reportgen.paths import Project
 from reportgen.render.templating import render_edition
 from reportgen.render.theme import theme_view
@@ -75,7 +75,7 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
 
     ``draft_mark``: see ``build_edition``.
     """
-    old, new = load_edition(project, base), load_edition(project, ref)
+    old, new = load_checked_edition(project, base), load_checked_edition(project, ref)
     marked, redline = mark_changes(old, new)
     edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
     html = finish_html(render_edition(marked, project.template_dirs, redline, theme=theme_view(project),
@@ -87,8 +87,7 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
 
 def _checked_html(project: Project, ref: EditionRef, draft_mark: bool = False) -> tuple[str, int]:
     """The edition's HTML and date; its models go out of scope here, so layout can reuse their memory."""
-    edition = load_edition(project, ref)
-    check_frozen(project, ref.report, edition.stage, ref.edition)
+    edition = load_checked_edition(project, ref)
     return render_html(project, edition, ref, draft_mark), source_date_epoch(edition)
 
 

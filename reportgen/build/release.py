@@ -38,11 +38,12 @@ import jdatetime
 
 from reportgen import __version__
 from reportgen.content.models import EditionStatus
-from reportgen.editions.find import EditionRef, find_editions, load_stage
+from reportgen.content.validate import raise_if_any
+from reportgen.editions.find import EditionRef, load_stage, scan_editions
 from reportgen.editions.freeze import edition_inputs, fingerprint
-from reportgen.errors import OutputError, ReportgenError
+from reportgen.errors import ContentError, OutputError, Problem, ReportgenError
 from reportgen.paths import DEFAULT_THEME, PACKAGE_DIR, Project, package_digest
-from reportgen.typeset import ENGINE_LIBRARIES
+from reportgen.typeset import ENGINE_LIBRARIES, die_with_parent
 
 SCHEMA = "reportgen-release/2"
 RUN_SCHEMA = "reportgen-release-run/1"
@@ -189,13 +190,19 @@ class ReleaseResult:
 # ----------------------------------------------------------------- planning
 
 
-def plan(project: Project, include_drafts: bool = False) -> list[Artifact]:
+def plan(project: Project, include_drafts: bool = False, problems: list[Problem] | None = None) -> list[Artifact]:
     """Every artifact the content calls for, in a stable order.
 
     Without ``include_drafts``, draft editions are left out, and a redline joins
-    two consecutive *published* editions.
+    two consecutive *published* editions. A broken report or stage does not
+    stop the others: its problems go into ``problems`` (raised if that is None).
     """
-    refs = find_editions(project)
+    scan = scan_editions(project)
+    if problems is None:
+        raise_if_any(scan.problems)
+    else:
+        problems.extend(scan.problems)
+    refs = scan.refs
     statuses: dict[EditionRef, bool] = {}
     stages: dict[tuple[str, int], dict[int, bool]] = {}
     for ref in refs:
@@ -338,7 +345,8 @@ def _fields(artifact: Artifact, key: str, inputs: Inputs, edition_hash: str) -> 
 def _entry(project: Project, artifact: Artifact, built: Built, fields: dict[str, Any], lock: str | None
            ) -> dict[str, Any]:  # fmt: skip
     stage = load_stage(project, artifact.ref.report, artifact.ref.stage)
-    date: jdatetime.date = next(e.date for e in stage.editions if e.number == artifact.ref.edition)
+    edition = next(e for e in stage.editions if e.number == artifact.ref.edition)
+    date: jdatetime.date = edition.date
     return {
         "file": artifact.name,
         "kind": artifact.kind,
@@ -359,6 +367,34 @@ def _entry(project: Project, artifact: Artifact, built: Built, fields: dict[str,
         "lock": lock,
         "tools": fields["tools"],
     }
+
+
+def withdrawn(project: Project, previous: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Editions the last release in this folder listed as published that may not be released now, and why.
+
+    A published edition never changes and is never unpublished: removing its
+    publication record by hand (and perhaps publishing other content under
+    its number) shows here as a state or content hash other than last time.
+    """
+    refused: dict[str, str] = {}
+    for name, old in previous.items():
+        if old.get("kind") != "edition" or old.get("status") != "published":
+            continue
+        ref = EditionRef(str(old.get("report")), int(old.get("stage", 0)), int(old.get("edition", 0)))
+        try:
+            stage = load_stage(project, ref.report, ref.stage)
+            entry = next((e for e in stage.editions if e.number == ref.edition), None)
+            current = content_hash(project, ref) if entry is not None and entry.published is not None else None
+        except ReportgenError:
+            continue  # reported where the content is read
+        released = str(old.get("content_hash"))[:12]
+        if current is None:
+            refused[name] = (f"{ref} was released as published (content {released}…) and is no longer published: "
+                             "its publication record was removed by hand; restore it")  # fmt: skip
+        elif current != old.get("content_hash"):
+            refused[name] = (f"{ref} was released as published with content {released}… and is now published with "
+                             f"content {current[:12]}…: a published edition never changes")  # fmt: skip
+    return refused
 
 
 def read_manifest(output: Path) -> dict[str, dict[str, Any]]:
@@ -455,7 +491,8 @@ def release(
     is built (``OutputError``), unless ``clean``, which removes them.
     """
     started = time.perf_counter()
-    artifacts = plan(project, include_drafts)
+    problems: list[Problem] = []
+    artifacts = plan(project, include_drafts, problems)
     previous = read_manifest(output)
     result = ReleaseResult(output, include_drafts)
     foreign = strangers(output, artifacts, previous)
@@ -474,7 +511,17 @@ def release(
     fields: dict[str, dict[str, Any]] = {}
     hashes: dict[EditionRef, str] = {}
     to_build: list[tuple[Artifact, str]] = []
+    if problems:  # a broken report or stage: the others are still released
+        result.failed["content"] = str(ContentError(problems))
+        on_event(Event("failed", "content", message=result.failed["content"]))
+    for name, why in withdrawn(project, previous).items():
+        result.failed[name] = why
+        on_event(Event("failed", name, message=why))
+        if _file_sha256(output / name) == previous[name].get("sha256"):
+            entries[name] = previous[name]  # what was published stays listed, untouched
     for artifact in artifacts:
+        if artifact.name in result.failed:
+            continue
         try:
             key = inputs_key(project, artifact, inputs, hashes)
         except ReportgenError as error:
@@ -529,7 +576,7 @@ def _run(
         return
     workers = max(1, min(jobs or multiprocessing.cpu_count(), len(work)))
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited Pango state
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent) as pool:
         pending: dict[Future[Built], Artifact] = {}
         for artifact, reason in work:
             pending[pool.submit(build_artifact, project, artifact, output)] = artifact
@@ -543,9 +590,11 @@ def _run(
                         yield artifact, future.result()
                     except ReportgenError as error:
                         yield artifact, str(error)
-        except BaseException:
+        except BaseException:  # an error, Ctrl-C or SIGTERM: nothing goes on building after the release stops
             for future in pending:
                 future.cancel()
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.kill()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
 

@@ -10,7 +10,10 @@ The loader is deliberately strict and dumb:
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -290,19 +293,44 @@ def _decode(raw: bytes, path: Path) -> str:
         raise ContentError([Problem(path, line, len(line_start) + 1, "", message)]) from None
 
 
-def load_yaml(path: Path) -> LoadedFile:
-    """Read and parse one YAML file."""
+NOT_REGULAR = ("is not a regular file (a symbolic link, folder, pipe or device); "
+               "content must be regular files inside the project")
+
+
+def read_content_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of one content file, which must be a regular file, not a symbolic link, of at most ``limit`` bytes.
+
+    Opened without following a symbolic link and without blocking, then
+    checked on the open file, so that neither a link to something outside the
+    project nor a pipe or device (``/dev/zero``, ``/dev/stdin``) is ever read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ContentError([Problem(path, None, None, "",
-                                        f"file is larger than {MAX_FILE_BYTES // 1024} KiB")])
-        raw = path.read_bytes()
+        descriptor = os.open(path, flags)
     except FileNotFoundError:
         raise ContentError([Problem(path, None, None, "", "file not found")]) from None
     except OSError as error:
+        if error.errno == errno.ELOOP or path.is_symlink():
+            raise ContentError([Problem(path, None, None, "", NOT_REGULAR)]) from None
         raise ContentError([Problem(path, None, None, "", f"cannot read: {error.strerror}")]) from None
-    text = _decode(raw, path)
+    with os.fdopen(descriptor, "rb") as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise ContentError([Problem(path, None, None, "", NOT_REGULAR)])
+        if status.st_size > limit:
+            raise ContentError([Problem(path, None, None, "", f"file is larger than {limit // 1024} KiB")])
+        try:
+            raw = stream.read(limit + 1)
+        except OSError as error:
+            raise ContentError([Problem(path, None, None, "", f"cannot read: {error.strerror}")]) from None
+    if len(raw) > limit:  # grew while being read
+        raise ContentError([Problem(path, None, None, "", f"file is larger than {limit // 1024} KiB")])
+    return raw
+
+
+def load_yaml(path: Path) -> LoadedFile:
+    """Read and parse one YAML file."""
+    text = _decode(read_content_file(path), path)
     if text.startswith("\ufeff"):
         text = text[1:]
     return parse_yaml(text, path)

@@ -22,6 +22,7 @@ from reportgen.content.models import (
     SECTION_KINDS,
     CaseStudies,
     Comments,
+    EditionStatus,
     Environment,
     Roadmap,
     Section,
@@ -310,6 +311,15 @@ def manifest_order_problems(stage: Stage, loaded: LoadedFile) -> list[Problem]:
             problems.append(loaded.problem(
                 (*where, "date"),
                 f"date goes backwards: edition {entry.number} is dated before edition {previous.number}"))  # fmt: skip
+    # 'edition new' starts an edition only after the one before is published, so
+    # a draft with editions after it had its publication record removed by hand.
+    for index, entry in enumerate(stage.editions[:-1]):
+        later = stage.editions[index + 1].number
+        if entry.status is EditionStatus.draft and later > entry.number:
+            problems.append(loaded.problem(
+                ("editions", index, "status"),
+                f"edition {entry.number} is a draft but edition {later} follows it: an edition is published "
+                "before the next one starts, and its publication record is never removed"))  # fmt: skip
     return problems
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,8 +31,13 @@ from reportgen.paths import Project
 
 T = TypeVar("T")
 
-_STAGE_DIR = re.compile(r"^stage-(\d+)$")
-_EDITION_DIR = re.compile(r"^edition-(\d+)$")
+# ASCII digits without leading zeros: "edition-01" or "edition-۱" would name
+# edition 1 yet not be the folder reportgen reads for it.
+_STAGE_DIR = re.compile(r"^stage-([1-9][0-9]*)$", re.ASCII)
+_EDITION_DIR = re.compile(r"^edition-([1-9][0-9]*)$", re.ASCII)
+_NUMBERED_LIKE = re.compile(r"^(stage|edition)\W?_?(.*)$", re.IGNORECASE)
+LINKED = ("is a symbolic link; content must be regular files and folders inside the project "
+          "(symbolic links are refused)")
 
 
 @dataclass(frozen=True, order=True)
@@ -59,13 +64,32 @@ def list_reports(project: Project) -> list[str]:
     return sorted(p.parent.name for p in project.content.glob("*/report.yaml"))
 
 
-def _numbered_dirs(folder: Path, pattern: re.Pattern[str]) -> dict[int, Path]:
+def _misnamed(child: Path, kind: str) -> Problem | None:
+    """A folder that looks like a stage or edition folder but is not named as one."""
+    match = _NUMBERED_LIKE.match(child.name)
+    if not match or match.group(1).lower() != kind:
+        return None
+    digits = match.group(2)
+    example = f"{kind}-{int(digits)}" if digits.isdecimal() and int(digits) > 0 else f"{kind}-1"
+    return Problem(child, None, None, "",
+                   f"folder name '{child.name}' is not {kind}-<n> (n in ASCII digits without leading zeros, "
+                   f"e.g. {example}); rename it")  # fmt: skip
+
+
+def _numbered_dirs(folder: Path, pattern: re.Pattern[str], problems: list[Problem] | None = None) -> dict[int, Path]:
+    """Folders named ``<kind>-<n>`` by number; misnamed and linked ones become ``problems``."""
     found: dict[int, Path] = {}
+    kind = "stage" if pattern is _STAGE_DIR else "edition"
     if folder.is_dir():
-        for child in folder.iterdir():
+        for child in sorted(folder.iterdir()):
             match = pattern.match(child.name)
-            if match and child.is_dir():
+            if match and child.is_symlink():
+                if problems is not None:
+                    problems.append(Problem(child, None, None, "", LINKED))
+            elif match and child.is_dir():
                 found[int(match.group(1))] = child
+            elif problems is not None and child.is_dir() and (misnamed := _misnamed(child, kind)):
+                problems.append(misnamed)
     return dict(sorted(found.items()))
 
 
@@ -75,7 +99,7 @@ def list_stages(project: Project, report: str) -> list[int]:
 
 def load_report(project: Project, report: str) -> Report:
     folder = project.report_dir(report)
-    if not (folder / "report.yaml").is_file():
+    if not (folder / "report.yaml").exists() and not (folder / "report.yaml").is_symlink():
         raise NotFoundError(f"no report '{report}' (no {folder / 'report.yaml'})")
     problems: list[Problem] = []
     if not SLUG_PATTERN.match(report):
@@ -91,7 +115,7 @@ def load_stage(project: Project, report: str, stage: int) -> Stage:
     """A stage's manifest, checked against its edition folders."""
     folder = project.stage_dir(report, stage)
     manifest = folder / "stage.yaml"
-    if not manifest.is_file():
+    if not manifest.exists() and not manifest.is_symlink():
         raise NotFoundError(f"no stage {stage} in report '{report}' (no {manifest})")
     problems: list[Problem] = []
     model, loaded = load_model(manifest, Stage, problems)
@@ -100,7 +124,7 @@ def load_stage(project: Project, report: str, stage: int) -> Stage:
             message = f"stage number {model.number} does not match folder {folder.name}"
             problems.append(loaded.problem(("number",), message))
         problems.extend(manifest_order_problems(model, loaded))
-        folders = _numbered_dirs(folder, _EDITION_DIR)
+        folders = _numbered_dirs(folder, _EDITION_DIR, problems)
         listed = {entry.number for entry in model.editions}
         for index, entry in enumerate(model.editions):
             if entry.number not in folders:
@@ -115,29 +139,74 @@ def load_stage(project: Project, report: str, stage: int) -> Stage:
     return model
 
 
-def find_editions(
+@dataclass
+class Scan:
+    """What is under ``content/``: the editions that can be loaded, and the problems of the rest.
+
+    A broken report or stage does not hide the others: its problems are
+    collected, and the edition folders of a stage whose manifest cannot be
+    read are kept in ``unlisted`` so that ``validate`` can still check them.
+    """
+
+    refs: list[EditionRef] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unlisted: list[Path] = field(default_factory=list)
+
+
+def _report_folders(project: Project, problems: list[Problem]) -> list[str]:
+    """Every report folder; folders under ``content/`` that cannot be one are problems."""
+    names: list[str] = []
+    if not project.content.is_dir():
+        return names
+    for child in sorted(project.content.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_symlink():
+            problems.append(Problem(child, None, None, "", LINKED))
+        elif not child.is_dir():
+            continue
+        elif not (child / "report.yaml").is_file() and not (child / "report.yaml").is_symlink():
+            problems.append(Problem(child, None, None, "",
+                                    "folder under content/ has no report.yaml, so it is not a report"))  # fmt: skip
+        else:
+            names.append(child.name)
+    return names
+
+
+def scan_editions(
     project: Project,
     report: str | None = None,
     stage: int | None = None,
     edition: int | None = None,
-) -> list[EditionRef]:
-    """Every edition matching the filters, in order; unknown names raise NotFoundError."""
-    reports = [report] if report else list_reports(project)
-    if report and report not in list_reports(project):
-        raise NotFoundError(f"no report '{report}' under {project.content}")
-    refs: list[EditionRef] = []
-    problems: list[Problem] = []
+) -> Scan:
+    """Every edition matching the filters, in order, with the problems found on the way.
+
+    A name given explicitly that does not exist raises ``NotFoundError``.
+    """
+    scan = Scan()
+    reports = _report_folders(project, scan.problems)
+    if report:
+        if report not in reports:
+            raise NotFoundError(f"no report '{report}' under {project.content}")
+        scan.problems = [p for p in scan.problems if p.file.name == report]
+        reports = [report]
     for name in reports:
-        stages = list_stages(project, name)
+        before = len(scan.problems)
+        _collecting(lambda name=name: load_report(project, name), scan.problems)  # type: ignore[misc]
+        report_broken = len(scan.problems) > before
+        stages = _numbered_dirs(project.report_dir(name), _STAGE_DIR, scan.problems)
         if stage is not None:
             if stage not in stages:
                 raise NotFoundError(f"no stage {stage} in report '{name}'")
-            stages = [stage]
-        for number in stages:
-            try:
-                manifest = load_stage(project, name, number)
-            except ContentError as error:
-                problems.extend(error.problems)
+            stages = {stage: stages[stage]}
+        for number, folder in stages.items():
+            if not (folder / "stage.yaml").exists() and not (folder / "stage.yaml").is_symlink():
+                scan.problems.append(Problem(folder, None, None, "", "stage folder has no stage.yaml"))
+                continue
+            manifest = _collecting(lambda name=name, number=number: load_stage(project, name, number),  # type: ignore[misc]
+                                   scan.problems)
+            if manifest is None or report_broken:
+                scan.unlisted.extend(_numbered_dirs(folder, _EDITION_DIR).values())
                 continue
             numbers = [entry.number for entry in manifest.editions]
             if edition is not None:
@@ -147,9 +216,20 @@ def find_editions(
                         f" (editions: {', '.join(map(str, numbers))})"
                     )
                 numbers = [edition]
-            refs.extend(EditionRef(name, number, n) for n in numbers)
-    raise_if_any(problems)
-    return refs
+            scan.refs.extend(EditionRef(name, number, n) for n in numbers)
+    return scan
+
+
+def find_editions(
+    project: Project,
+    report: str | None = None,
+    stage: int | None = None,
+    edition: int | None = None,
+) -> list[EditionRef]:
+    """Every edition matching the filters, in order; unknown names raise NotFoundError, problems ContentError."""
+    scan = scan_editions(project, report, stage, edition)
+    raise_if_any(scan.problems)
+    return scan.refs
 
 
 def _collecting(load: Callable[[], T], problems: list[Problem]) -> T | None:

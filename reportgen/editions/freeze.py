@@ -3,16 +3,23 @@
 An edition's inputs are every file in its folder, the report's ``report.yaml``,
 and the part of the stage manifest it prints (the stage title and the entries
 up to this edition, without the publication record itself). Each input is
-hashed; the content hash is the hash of that list.
+hashed; the content hash is the hash of that list. Sub-folders are inputs too
+(an empty one as ``name/``), so the set of files and folders is covered.
+Content files must be regular files: a symbolic link, pipe or device in an
+edition folder is an error, never followed. File modes are not covered: they
+do not change what is typeset.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
-from reportgen.content.models import Publication, Stage
+from reportgen.content.loader import read_content_file
+from reportgen.content.models import Edition, Publication, Stage
+from reportgen.editions.find import EditionRef, load_edition
 from reportgen.errors import EditionError
 from reportgen.paths import Project
 
@@ -35,11 +42,17 @@ def edition_inputs(project: Project, report: str, stage: Stage, edition: int) ->
     """Every input of one edition, keyed by its path relative to the report folder."""
     report_dir = project.report_dir(report)
     edition_dir = project.edition_dir(report, stage.number, edition)
-    inputs = {"report.yaml": (report_dir / "report.yaml").read_bytes()}
-    for path in sorted(p for p in edition_dir.rglob("*") if p.is_file()):
-        inputs[path.relative_to(report_dir).as_posix()] = path.read_bytes()
+    inputs = {"report.yaml": read_content_file(report_dir / "report.yaml")}
+    for folder, folders, files in os.walk(edition_dir):  # never follows a linked folder
+        here = Path(folder)
+        for name in sorted(files):
+            inputs[(here / name).relative_to(report_dir).as_posix()] = read_content_file(here / name)
+        for name in sorted(folders):
+            if (here / name).is_symlink():
+                read_content_file(here / name)  # refused, with its message
+            inputs[(here / name).relative_to(report_dir).as_posix() + "/"] = b""
     inputs[f"stage-{stage.number}/stage.yaml"] = manifest_fingerprint(stage, edition)
-    return inputs
+    return dict(sorted(inputs.items()))
 
 
 def fingerprint(inputs: dict[str, bytes]) -> Publication:
@@ -76,3 +89,14 @@ def check_frozen(project: Project, report: str, stage: Stage, edition: int) -> N
         f"since (in {folder}):\n  " + "\n  ".join(changes)
         + "\nPublished content is frozen: undo the change, or start a new edition with 'reportgen edition new'."
     )
+
+
+def load_checked_edition(project: Project, ref: EditionRef) -> Edition:
+    """Load and validate an edition, and if it was published check that it is still as published.
+
+    Every path that reads an edition to publish something from it (build,
+    diff, redline, release) goes through here.
+    """
+    edition = load_edition(project, ref)
+    check_frozen(project, ref.report, edition.stage, ref.edition)
+    return edition

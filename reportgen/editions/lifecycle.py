@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from reportgen.build.atomic import write_atomic
-from reportgen.content.models import EditionStatus, Publication
+from reportgen.content.models import SLUG_PATTERN, EditionStatus, Publication
 from reportgen.editions.find import EditionRef, load_edition, load_stage
 from reportgen.editions.freeze import check_frozen, edition_inputs, fingerprint
 from reportgen.errors import EditionError
@@ -47,8 +47,19 @@ def _edit_manifest(path: Path, change: Callable[[Any], None]) -> None:
     write_atomic(path, buffer.getvalue().encode("utf-8"))
 
 
+def placeholder_summary(number: int) -> str:
+    """The summary ``edition new`` writes, to be replaced by what the edition changed."""
+    return f"پیش‌نویس ویرایش {ordinal_in_words(number)}؛ شرح تغییرات پس از بازنگری نوشته شود."
+
+
+def _check_report_name(report: str) -> None:
+    if not SLUG_PATTERN.match(report):
+        raise EditionError(f"'{report}' is not a report name (lower-case ASCII letters, digits and '-')")
+
+
 def publish_edition(project: Project, ref: EditionRef) -> Publication:
     """Validate the edition, then record it as published with its content fingerprint."""
+    _check_report_name(ref.report)
     edition = load_edition(project, ref)
     if edition.entry.published is not None:
         check_frozen(project, ref.report, edition.stage, ref.edition)
@@ -56,6 +67,11 @@ def publish_edition(project: Project, ref: EditionRef) -> Publication:
     earlier = [e for e in edition.stage.editions if e.number < ref.edition]
     if any(e.status is EditionStatus.draft for e in earlier):
         raise EditionError(f"publish the earlier editions of stage {ref.stage} first")
+    if edition.entry.summary.strip() == placeholder_summary(ref.edition):
+        raise EditionError(
+            f"edition {ref.edition}'s summary in stage-{ref.stage}/stage.yaml is still the placeholder "
+            "'reportgen edition new' wrote: say what this edition changed before publishing it"
+        )
     publication = fingerprint(edition_inputs(project, ref.report, edition.stage, ref.edition))
 
     def record(data: Any) -> None:
@@ -72,6 +88,7 @@ def publish_edition(project: Project, ref: EditionRef) -> Publication:
 
 def new_edition(project: Project, report: str, stage_number: int, date: jdatetime.date) -> EditionRef:
     """Start the next draft edition as a copy of the latest one, and list it in the manifest."""
+    _check_report_name(report)
     stage = load_stage(project, report, stage_number)
     latest = stage.editions[-1]
     if latest.status is EditionStatus.draft:
@@ -104,7 +121,7 @@ def new_edition(project: Project, report: str, stage_number: int, date: jdatetim
             ("number", ref.edition),
             ("date", f"{date.year:04d}/{date.month:02d}/{date.day:02d}"),
             ("status", EditionStatus.draft.value),
-            ("summary", f"پیش‌نویس ویرایش {ordinal_in_words(ref.edition)}؛ شرح تغییرات پس از بازنگری نوشته شود."),
+            ("summary", placeholder_summary(ref.edition)),
         ]))  # fmt: skip
 
     try:

@@ -1,0 +1,173 @@
+"""Second hardening pass (issue 18): what content can smuggle past validation or past the freeze.
+
+Each test here failed on the code before that pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jdatetime
+import pytest
+from click.testing import CliRunner, Result
+
+from reportgen.build.pipeline import build_redline
+from reportgen.build.release import MANIFEST, release
+from reportgen.cli import main
+from reportgen.editions.find import EditionRef
+from reportgen.editions.lifecycle import new_edition, publish_edition
+from reportgen.errors import EditionError
+from reportgen.paths import Project
+
+FIRST = EditionRef("mini-city", 1, 1)
+SECOND = EditionRef("mini-city", 1, 2)
+
+
+def run(project: Project, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--project", str(project.root), *args])
+
+
+def published_pair(project: Project) -> Project:
+    """Edition 1 published, edition 2 started from it and published with a real summary."""
+    publish_edition(project, FIRST)
+    new_edition(project, "mini-city", 1, jdatetime.date(1403, 4, 1))
+    manifest = project.stage_dir("mini-city", 1) / "stage.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("پیش‌نویس ویرایش دوم؛ شرح تغییرات پس از بازنگری نوشته شود.",
+                                     "ویرایش دوم."), encoding="utf-8")  # fmt: skip
+    return project
+
+
+def tamper(project: Project, edition: int) -> None:
+    glossary = project.edition_dir("mini-city", 1, edition) / "glossary.yaml"
+    glossary.write_text(glossary.read_text(encoding="utf-8").replace("مطلوب", "نامطلوب"), encoding="utf-8")
+
+
+# ------------------------------------------------------------ content files are regular files
+
+
+def test_linked_pipes_and_devices_are_refused_never_read(mini_project: Project, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("title: بیرون\nintro: متنی از بیرون پروژه.\ncomments: []\n", encoding="utf-8")
+    folder = mini_project.edition_dir("mini-city", 1, 1)
+    (folder / "comments.yaml").symlink_to(outside)
+    (folder / "glossary.yaml").unlink()
+    (folder / "glossary.yaml").symlink_to("/dev/zero")
+    os.mkfifo(folder / "training.yaml.fifo")
+    (folder / "training.yaml").unlink()
+    os.rename(folder / "training.yaml.fifo", folder / "training.yaml")  # a named pipe: reading it would hang
+    result = run(mini_project, "validate")
+    assert result.exit_code == 1
+    refused = "is not a regular file (a symbolic link, folder, pipe or device); content must be regular files " \
+              "inside the project"
+    for name in ("comments", "glossary", "training"):
+        assert f"{folder}/{name}.yaml: {refused}" in result.output, result.output
+
+
+def test_a_linked_edition_folder_is_refused(mini_project: Project, tmp_path: Path) -> None:
+    stage = mini_project.stage_dir("mini-city", 1)
+    os.rename(stage / "edition-1", tmp_path / "elsewhere")
+    (stage / "edition-1").symlink_to(tmp_path / "elsewhere")
+    result = run(mini_project, "validate")
+    assert result.exit_code == 1
+    assert f"{stage}/edition-1: is a symbolic link; content must be regular files and folders inside the project" \
+        in result.output
+
+
+# ------------------------------------------------------------ the freeze on every path
+
+
+def test_diff_and_redline_refuse_a_changed_published_edition(mini_project: Project, tmp_path: Path) -> None:
+    project = published_pair(mini_project)
+    tamper(project, 1)
+    result = run(project, "diff", "mini-city", "--stage", "1", "--from", "1", "--to", "2")
+    assert result.exit_code == 2
+    assert "edition 1 of stage 1 in 'mini-city' was published and its content has changed" in result.output
+    assert "stage-1/edition-1/glossary.yaml (changed)" in result.output
+    with pytest.raises(EditionError, match="was published and its content has changed"):
+        build_redline(project, FIRST, SECOND, tmp_path / "redline.pdf")
+    assert not (tmp_path / "redline.pdf").exists()
+
+
+def test_validate_reports_every_changed_published_edition(mini_project: Project) -> None:
+    project = published_pair(mini_project)
+    publish_edition(project, SECOND)
+    tamper(project, 1)
+    tamper(project, 2)
+    (project.edition_dir("mini-city", 1, 2) / "notes").mkdir()  # an empty folder is part of the content too
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert result.output.count("was published and its content has changed") == 2
+    assert "stage-1/edition-2/notes/ (added)" in result.output
+
+
+def test_removing_the_publication_record_is_detected(mini_project: Project, tmp_path: Path) -> None:
+    publish_edition(mini_project, FIRST)
+    output = tmp_path / "release"
+    assert release(mini_project, output).ok
+    listed = json.loads((output / MANIFEST).read_text(encoding="utf-8"))["artifacts"]
+    assert [(a["file"], a["status"]) for a in listed] == [("mini-city_stage-1_edition-1.pdf", "published")]
+    manifest = mini_project.stage_dir("mini-city", 1) / "stage.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text[: text.index("    published:")].replace("status: published", "status: draft"),
+                        encoding="utf-8")  # fmt: skip
+    tamper(mini_project, 1)
+    for _ in range(2):  # refused, and still refused: the released file and its entry stay
+        result = release(mini_project, output)
+        assert list(result.failed) == ["mini-city_stage-1_edition-1.pdf"]
+        assert "was released as published" in result.failed["mini-city_stage-1_edition-1.pdf"]
+        assert "no longer published" in result.failed["mini-city_stage-1_edition-1.pdf"]
+        again = json.loads((output / MANIFEST).read_text(encoding="utf-8"))["artifacts"]
+        assert again == listed and (output / "mini-city_stage-1_edition-1.pdf").is_file()
+    # With an edition after it, the content itself shows it: a draft is never followed by another edition.
+    new = manifest.read_text(encoding="utf-8") + "  - number: 2\n    date: 1403/04/01\n    status: draft\n" \
+        "    summary: دومی.\n"
+    manifest.write_text(new, encoding="utf-8")
+    (mini_project.stage_dir("mini-city", 1) / "edition-2").mkdir()
+    result = run(mini_project, "validate")
+    assert "editions[0].status: edition 1 is a draft but edition 2 follows it" in result.output
+
+
+# ------------------------------------------------------------ edition commands
+
+
+def test_edition_new_refuses_a_path_for_a_report(mini_project: Project) -> None:
+    result = run(mini_project, "edition", "new", "../../outside/evil", "--stage", "1")
+    assert result.exit_code == 1
+    assert result.output == ("Error: '../../outside/evil' is not a report name "
+                             "(lower-case ASCII letters, digits and '-')\n")  # fmt: skip
+    assert not (mini_project.root.parent / "outside").exists()
+
+
+def test_publishing_an_untouched_copy_with_the_placeholder_summary_is_refused(mini_project: Project) -> None:
+    publish_edition(mini_project, FIRST)
+    new_edition(mini_project, "mini-city", 1, jdatetime.date(1403, 4, 1))
+    result = run(mini_project, "edition", "publish", "mini-city", "--stage", "1", "--edition", "2")
+    assert result.exit_code == 1
+    assert "summary in stage-1/stage.yaml is still the placeholder" in result.output
+
+
+# ------------------------------------------------------------ one broken stage or report
+
+
+def test_a_broken_stage_or_report_does_not_stop_the_others(mini_project: Project) -> None:
+    content = mini_project.content
+    other = content / "other-city"
+    (other / "stage-1").mkdir(parents=True)
+    (other / "report.yaml").write_text((content / "mini-city" / "report.yaml").read_text(encoding="utf-8"),
+                                       encoding="utf-8")  # fmt: skip
+    (other / "stage-1" / "stage.yaml").write_text("number: 1\ntitle: [\n", encoding="utf-8")
+    (content / "notes").mkdir()
+    listing = run(mini_project, "list")
+    assert listing.exit_code == 1
+    assert "mini-city  stage 1  edition 1  1403/02/15  draft  -> mini-city_stage-1_edition-1.pdf" in listing.output
+    assert f"{other}/stage-1/stage.yaml:3:1:" in listing.output
+    assert f"{content}/notes: folder under content/ has no report.yaml, so it is not a report" in listing.output
+    validated = run(mini_project, "validate")
+    assert validated.exit_code == 1 and f"{other}/stage-1/stage.yaml:3:1:" in validated.output
+    built = run(mini_project, "build")
+    assert built.exit_code == 1
+    assert (mini_project.output / "mini-city_stage-1_edition-1.pdf").is_file()
+    assert "Error: 0 of 1 editions failed; content that could not be read was not built" in built.output
