@@ -64,6 +64,20 @@ def _format_error(error: ReportgenError) -> str:
 def main(ctx: click.Context, project_root: Path | None, debug: bool) -> None:
     """reportgen: Persian (RTL) PDF reports from structured YAML content."""
     ctx.obj = Context(project_root, debug)
+    _exit_cleanly_on_sigterm()
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so workers are stopped and temporary files removed on the way out."""
+    import signal
+
+    def stop(number: int, frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (an embedding application): leave its handlers alone
+        pass
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -285,6 +299,11 @@ def build(context: Context, report: str | None, stage: int | None, edition: int 
                 click.echo(f"Error: {failed} of {len(refs)} editions failed"
                            + ("; content that could not be read was not built" if scan.problems else ""), err=True)
                 sys.exit(EXIT_ERROR)
+    except BaseException as stop:
+        interrupted = not isinstance(stop, SystemExit) or stop.code not in (0, EXIT_ERROR, None)
+        if session is not None and interrupted:
+            session.abort()  # Ctrl-C or SIGTERM: the workers are killed, not waited for
+        raise
     finally:
         if session is not None:
             session.close()

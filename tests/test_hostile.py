@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import jdatetime
@@ -171,3 +176,82 @@ def test_a_broken_stage_or_report_does_not_stop_the_others(mini_project: Project
     assert built.exit_code == 1
     assert (mini_project.output / "mini-city_stage-1_edition-1.pdf").is_file()
     assert "Error: 0 of 1 editions failed; content that could not be read was not built" in built.output
+
+
+# ------------------------------------------------------------ a killed build leaves nothing running
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def _descendants(pid: int) -> set[int]:
+    tree, found, pending = _children(), set(), [pid]
+    while pending:
+        for child in tree.get(pending.pop(), []):
+            found.add(child)
+            pending.append(child)
+    return found
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_killing_a_parallel_build_leaves_no_process_behind(mini_project: Project) -> None:
+    """SIGKILL to ``build -j 2`` while its workers lay out: the server and workers go too, within seconds."""
+    paragraph = "این بند برای آزمون است و چند بار تکرار می‌شود تا صفحه‌آرایی فصل زمان ببرد. "
+    long = "conclusion: |\n" + "".join(f"  {paragraph * 6}\n\n" for _ in range(400))
+    folder = mini_project.edition_dir("mini-city", 1, 1)
+    for path in (folder / "approaches.yaml", folder / "upstream.yaml"):  # two long chapters: both workers busy
+        text = path.read_text(encoding="utf-8").replace("conclusion: جمع‌بندی فصل.\n", "")
+        path.write_text(text + long, encoding="utf-8")
+    command = [sys.executable, "-m", "reportgen", "--project", str(mini_project.root), "build", "-j", "2"]
+    build = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while build.poll() is None and time.monotonic() < deadline:
+        seen |= _descendants(build.pid)
+        forked = {pid for child in _children().get(build.pid, []) for pid in _descendants(child)}
+        if len([pid for pid in forked if "forkserver" in _command(pid)]) >= 2:
+            break  # the worker server has forked both workers
+        time.sleep(0.02)
+    time.sleep(0.5)  # the workers are at work
+    assert build.poll() is None, "the build ended before its workers could be seen"
+    seen |= _descendants(build.pid)
+    build.kill()
+    build.wait()
+    assert build.stdout is not None
+    closed, deadline = False, time.monotonic() + 5
+    while not closed and time.monotonic() < deadline:  # a CI step capturing the output must not hang
+        ready, _, _ = select.select([build.stdout], [], [], 0.2)
+        closed = bool(ready) and os.read(build.stdout.fileno(), 65536) == b""
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in seen) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [pid for pid in seen if _alive(pid)]
+    for pid in survivors:  # do not leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert len(seen) >= 3 and not survivors
+    assert closed, "the output pipe is still held open"
