@@ -17,11 +17,15 @@ import json
 import os
 from pathlib import Path
 
-from reportgen.content.loader import read_content_file
+from reportgen.content.loader import MAX_FILE_BYTES, read_content_file
 from reportgen.content.models import Edition, Publication, Stage
 from reportgen.editions.find import EditionRef, load_edition
 from reportgen.errors import EditionError
 from reportgen.paths import Project
+
+
+MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+"""Largest file other than YAML (an image) an edition folder may hold."""
 
 
 def _sha256(data: bytes) -> str:
@@ -46,7 +50,8 @@ def edition_inputs(project: Project, report: str, stage: Stage, edition: int) ->
     for folder, folders, files in os.walk(edition_dir):  # never follows a linked folder
         here = Path(folder)
         for name in sorted(files):
-            inputs[(here / name).relative_to(report_dir).as_posix()] = read_content_file(here / name)
+            limit = MAX_FILE_BYTES if name.endswith((".yaml", ".yml")) else MAX_RESOURCE_BYTES  # images are larger
+            inputs[(here / name).relative_to(report_dir).as_posix()] = read_content_file(here / name, limit)
         for name in sorted(folders):
             if (here / name).is_symlink():
                 read_content_file(here / name)  # refused, with its message

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from reportgen.typeset.chapters import is_large, typeset_chapters
     from reportgen.typeset.engine import typeset_pdf
     from reportgen.typeset.results import ENGINE_LIBRARIES, TypesetOptions, TypesetResult, engine_versions
-    from reportgen.typeset.workers import Session, prepare_session
+    from reportgen.typeset.workers import Session, die_with_parent, prepare_session
 
 _HOMES = {
     "typeset_pdf": "engine",
@@ -28,10 +28,11 @@ _HOMES = {
     "ENGINE_LIBRARIES": "results",
     "Session": "workers",
     "prepare_session": "workers",
+    "die_with_parent": "workers",
 }
 
-__all__ = ["ENGINE_LIBRARIES", "Session", "TypesetOptions", "TypesetResult", "engine_versions", "is_large",
-           "prepare_session", "typeset_chapters", "typeset_pdf"]  # fmt: skip
+__all__ = ["ENGINE_LIBRARIES", "Session", "TypesetOptions", "TypesetResult", "die_with_parent", "engine_versions",
+           "is_large", "prepare_session", "typeset_chapters", "typeset_pdf"]  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
