@@ -23,7 +23,6 @@ from reportgen.editions.find import EditionRef, load_edition
 from reportgen.errors import EditionError
 from reportgen.paths import Project
 
-
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
 """Largest file other than YAML (an image) an edition folder may hold."""
 
