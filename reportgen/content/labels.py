@@ -9,6 +9,7 @@ catalogue does not have is a located error (with the nearest known key).
 from __future__ import annotations
 
 import difflib
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from reportgen.errors import ContentError, Problem
 CATALOGUE = Path(__file__).resolve().with_name("labels.yaml")
 REPORT_LABELS = "labels.yaml"
 """The file name of a report's own labels, beside its report.yaml."""
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+"""Where a template puts another label into this one, e.g. «{kind} برنامه»."""
 
 Labels = dict[str, Any]
 """Group → key → text (a group may nest further): what templates read as ``catalogue.group.key``."""
@@ -70,5 +74,17 @@ def _overlay(into: Labels, given: Data, where: PathKey, loaded: LoadedFile, prob
             _overlay(into[key], value, here, loaded, problems)
         elif not isinstance(value, str) or not value.strip():
             problems.append(loaded.problem(here, "must be text"))
+        elif problem := _placeholder_problem(into[key], value):
+            problems.append(loaded.problem(here, problem))
         else:
             into[key] = value
+
+
+def _placeholder_problem(default: str, given: str) -> str | None:
+    """A report's text must keep the default's placeholders, and add none: the template fills exactly those."""
+    wanted, found = set(_PLACEHOLDER.findall(default)), set(_PLACEHOLDER.findall(given))
+    if missing := sorted(wanted - found):
+        return f"must contain {' and '.join(missing)}, where the template puts a word (default: {default})"
+    if extra := sorted(found - wanted):
+        return f"{' and '.join(extra)} is not filled in here; write the word itself"
+    return None

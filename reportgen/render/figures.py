@@ -61,12 +61,12 @@ def _text(x: float, y: float, logical: str, *, size: float, anchor: str,
     )
 
 
-def timeline_svg(stages: Sequence[RoadmapStage], *, month_label: str = "ماه") -> str:
+def timeline_svg(stages: Sequence[RoadmapStage], *, month_label: str) -> str:
     """A right-to-left Gantt chart of the roadmap's stages."""
     return gantt_svg([(s.title, s.start_month, s.duration_months) for s in stages], month_label=month_label)
 
 
-def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str = "ماه") -> str:
+def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str) -> str:
     """A right-to-left Gantt chart of (label, start, duration) rows, in units of ``month_label``."""
     months = max(start + duration - 1 for _, start, duration in stages)
     bars_right = WIDTH - LABEL_WIDTH - MARGIN
