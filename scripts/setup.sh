@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for reportgen: Debian libraries WeasyPrint needs,
-# poppler-utils for the tests, then a virtual environment with reportgen.
+# poppler-utils for the tests, then a virtual environment with the locked
+# dependencies (requirements.lock, hashes required) and reportgen.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,11 +24,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The lock must have been made from pyproject.toml's current dependencies (else: `make lock`).
+"$PYTHON" scripts/lockdigest.py --check
+
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating virtual environment $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# Exactly the locked versions, each file checked against its hash (requirements.lock, see README),
+# then reportgen itself without resolving anything more, built by the locked setuptools.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+"$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check >&2; exit 1; }
 touch "$VENV/.installed"
 echo "setup: ready ($("$VENV/bin/reportgen" --version))"
