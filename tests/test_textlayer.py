@@ -82,3 +82,12 @@ def test_joiners_are_drawn_invisibly(tmp_path: Path) -> None:
     assert ZWNJ not in PdfReader(io.BytesIO(plain)).pages[0].extract_text()
     assert "می\u200cشود" in PdfReader(io.BytesIO(patched)).pages[0].extract_text()
     assert _raster(patched, tmp_path, "patched") == _raster(plain, tmp_path, "plain")
+
+
+def test_latin_runs_keep_their_brackets(sample_pdf: BuiltPdf) -> None:
+    """Latin runs in parentheses extract «(Fred R. David)», not mirrored «)Fred R. David(»."""
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(sample_pdf.path).pages).split())
+    right = re.findall(r"\([A-Z][A-Za-z .&'-]+\)", text)
+    mirrored = re.findall(r"\)[A-Z][A-Za-z .&'-]+\(", text)
+    assert len(right) >= 20, right
+    assert not mirrored
