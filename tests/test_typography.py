@@ -1,0 +1,52 @@
+"""Persian typography read back from the sample PDF (issue 19): footnotes, ranges, figure labels."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import REPO, SAMPLE_REF, BuiltPdf
+
+EDITION = REPO / "content" / SAMPLE_REF.report / f"stage-{SAMPLE_REF.stage}" / f"edition-{SAMPLE_REF.edition}"
+
+
+def _plain(text: str) -> str:
+    """Only the words holding a Persian letter, without emphasis or quotes: what survives any line order."""
+    spaced = re.sub(r"[*_«»()\u200e\u200f\u202a-\u202e0-9\u06f0-\u06f9]", " ", text)
+    return " ".join(w for w in spaced.split() if re.search(r"[\u0621-\u06d3]", w))
+
+
+def _footnotes() -> list[tuple[str, str, str]]:
+    """(file, the five words before a footnote call, the note's first five words) for every footnote."""
+    found = []
+    for path in sorted(EDITION.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        bodies = re.findall(r"\[\^\w+\]:\s*(.+)", text)  # each field's call comes before its note
+        calls = re.findall(r"((?:\S+\s+){4}\S+?)\[\^\w+\](?!:)", text)
+        found += [(path.name, _plain(call), " ".join(_plain(body).split()[:5]))
+                  for call, body in zip(calls, bodies, strict=True)]
+    return found
+
+
+def _pages_with(pages: list[str], words: str) -> set[int]:
+    hits = {index for index, page in enumerate(pages) if words in page}
+    assert hits, words
+    return hits
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "WeasyPrint 70 (layout/block.py, the overflow branch of _linebox_layout) reports the page's earlier "
+    "footnotes to the next page to keep a later line where orphans/widows forbid a break before it, "
+    "whatever footnote-policy says; footnote-policy itself now sits on the footnote, where it is read"))
+def test_every_footnote_is_on_the_page_of_its_call(sample_pdf: BuiltPdf) -> None:
+    """All notes of the sample (3 of 8 printed a page late: footnote-policy was set where it is not read)."""
+    # Each extractor loses a different few word orders (pypdf across lines, pdftotext «هٔ»): a page
+    # holds the words if either finds them there.
+    pages = [_plain(a) + " | " + _plain(b.extract_text())
+             for a, b in zip(sample_pdf.pages_text(), PdfReader(sample_pdf.path).pages, strict=True)]
+    notes = _footnotes()
+    assert len(notes) >= 8
+    late = [(name, call) for name, call, note in notes if not _pages_with(pages, note) & _pages_with(pages, call)]
+    assert not late
