@@ -28,9 +28,13 @@ FONT = "Vazirmatn"
 BAR_COLOURS = ("#1f5f8b", "#2f7f6f", "#8b5a1f", "#6b3f8b", "#8b1f3f", "#3f6b8b", "#5f7f2f")
 
 
+# The reshaper deletes diacritics by default: «آیندهٔ شهر» would print «آینده شهر».
+_RESHAPER = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False})
+
+
 def visual(text: str) -> str:
-    """Logical Persian text → shaped glyphs in left-to-right visual order."""
-    return str(get_display(arabic_reshaper.reshape(text)))
+    """Logical Persian text → shaped glyphs in left-to-right visual order, diacritics kept."""
+    return str(get_display(_RESHAPER.reshape(text)))
 
 
 def wrap_words(text: str, width: int) -> list[str]:
@@ -61,6 +65,12 @@ def _text(x: float, y: float, logical: str, *, size: float, anchor: str,
     )
 
 
+def _alt_text(stages: Sequence[tuple[str, int, int]], month_label: str) -> str:
+    spans = [f"{title}: {month_label} {to_persian_digits(start)} تا {to_persian_digits(start + duration - 1)}"
+             for title, start, duration in stages]  # fmt: skip
+    return "نمودار زمان‌بندی مراحل کار؛ " + "؛ ".join(spans)
+
+
 def timeline_svg(stages: Sequence[RoadmapStage], *, month_label: str) -> str:
     """A right-to-left Gantt chart of the roadmap's stages."""
     return gantt_svg([(s.title, s.start_month, s.duration_months) for s in stages], month_label=month_label)
@@ -75,7 +85,9 @@ def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str) -> st
     height = AXIS_HEIGHT + ROW_HEIGHT * len(stages) + MARGIN
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">'
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">',
+        # The figure's alt text: WeasyPrint tags an SVG with the <title> that is its direct child.
+        f"<title>{escape(_alt_text(stages, month_label))}</title>",
     ]
     # Month grid: month 1 at the right, as Persian reads.
     step = 1 if months <= 24 else 3

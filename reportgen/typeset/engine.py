@@ -22,12 +22,13 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
@@ -35,7 +36,14 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from reportgen.errors import TypesetError
 from reportgen.typeset import _weasyprint
-from reportgen.typeset.results import LayoutTrace, RenderedPart, TracedPart, TypesetResult
+from reportgen.typeset.results import (
+    PDF_VARIANT,
+    LayoutTrace,
+    RenderedPart,
+    TracedPart,
+    TypesetResult,
+    page_label_ranges,
+)
 
 
 class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]
@@ -237,14 +245,17 @@ def render_part(
                       else _parse_styles(stylesheets, extra_css, fetcher))  # fmt: skip
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             rendered = layout(document, list(styles.sheets), styles.font_config, styles.counter_style)
-            if _weasyprint.enabled():  # leader dots in runs; joiners kept in the text layer
-                from reportgen.typeset._weasyprint import leaders, textlayer
+            labels: tuple[str, ...] = ()
+            if _weasyprint.enabled():  # leader dots in runs; joiners kept in the text layer; printed numbers
+                from reportgen.typeset._weasyprint import leaders, pagelabels, textlayer
 
                 leaders.join_leader_dots(rendered.pages)
                 textlayer.install()
+                labels = pagelabels.printed_numbers(rendered.pages)
             del document  # only the laid-out pages are needed from here on
             collect_layout_garbage()
-            pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts)
+            pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts,
+                                     pdf_variant=PDF_VARIANT, finisher=partial(_finish_catalog, labels=labels))
         except RefusedResource as error:
             raise TypesetError(str(error)) from None
         except _TimeLimit:
@@ -259,7 +270,20 @@ def render_part(
         raise TypesetError("WeasyPrint reported problems:\n  " + "\n  ".join(problems))
     if not isinstance(pdf, bytes):
         raise TypesetError("WeasyPrint returned no PDF")
-    return _describe(pdf, rendered.pages, foreign_anchors)
+    return replace(_describe(pdf, rendered.pages, foreign_anchors), labels=labels)
+
+
+def _finish_catalog(document: Any, pdf: Any, *, labels: Sequence[str]) -> None:
+    """Right-to-left reading order for viewers (facing pages, scrolling) and the printed page numbers."""
+    preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+    preferences["Direction"] = "/R2L"
+    preferences["DisplayDocTitle"] = "true"
+    pdf.catalog["ViewerPreferences"] = preferences
+    if labels:
+        nums = []
+        for index, prefix in page_label_ranges(labels):
+            nums += [index, pydyf.Dictionary({"P": pydyf.String(prefix)} if prefix else {})]
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
 
 
 def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: Any) -> TracedPart:
@@ -270,6 +294,8 @@ def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: A
     """
     if not _weasyprint.enabled():
         return TracedPart(render_part(html, **settings), None, None)
+    if PDF_VARIANT:
+        previous = None  # tagged parts are not spliced (see pdfmerge.splice): each is laid out whole
     from reportgen.typeset._weasyprint.resync import TracedRender, Unsupported, render_traced
 
     outcome: list[TracedRender] = []

@@ -64,6 +64,7 @@ class PartCache:
                 tuple((width, height) for width, height in meta["page_sizes"]),
                 {name: (page, x, y) for name, (page, x, y) in meta["anchors"].items()},
                 tuple((i, target, (a, b, c, d)) for i, target, (a, b, c, d) in meta["links"]),
+                tuple(str(label) for label in meta.get("labels", ())),
             )
             trace = LayoutTrace.from_json(meta["trace"]) if meta.get("trace") else None
         except (OSError, ValueError, KeyError, TypeError):

@@ -25,7 +25,8 @@ import pikepdf
 from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
 
-from reportgen.typeset.results import RenderedPart
+from reportgen.text.persian import to_persian_digits
+from reportgen.typeset.results import RenderedPart, page_label_ranges
 
 Subsetter = Callable[[Path, set[int]], bytes]
 """Makes a font subset holding the given glyph ids (``subset_font``, or a memo of it)."""
@@ -250,7 +251,83 @@ def _overlay(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp_pdf: pikepdf.Pdf, stamp
         resources.XObject = pikepdf.Dictionary()
     resources.XObject[name] = form
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(pdf, f"\nQ\nq {name} Do Q\n".encode()), prepend=False)
+    # The footer is page furniture: an artefact, outside the structure tree.
+    page.contents_add(pikepdf.Stream(pdf, f"\nQ\n/Artifact BMC q {name} Do Q EMC\n".encode()), prepend=False)
+
+
+def _parent_tree(root: Any) -> list[tuple[int, Any]]:
+    """(key, value) pairs of a structure tree's /ParentTree (a number tree, flat or with /Kids)."""
+    pairs: list[tuple[int, Any]] = []
+    pending = [root.ParentTree]
+    while pending:
+        node = pending.pop()
+        nums = list(node.get("/Nums", []))
+        pairs += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
+        pending += list(node.get("/Kids", []))
+    return sorted(pairs, key=lambda pair: pair[0])
+
+
+def _document_element(root: Any) -> Any:
+    kids = root.K
+    return kids[0] if isinstance(kids, pikepdf.Array) else kids
+
+
+def _copy(target: pikepdf.Pdf, source: pikepdf.Pdf, value: Any) -> Any:
+    """``copy_foreign`` also for a direct object (made indirect in its own file first)."""
+    return target.copy_foreign(value if value.is_indirect else source.make_indirect(value))
+
+
+def _merge_structure(merged: pikepdf.Pdf, parts: Sequence[pikepdf.Pdf], starts: Sequence[int]) -> None:
+    """Append each tagged part's structure to the front part's: one /Document, parent tree keys renumbered.
+
+    A page's /StructParents (an annotation's /StructParent) keys the parent
+    tree, whose keys are numbered from 0 in every part: the part's keys are
+    shifted past the ones already used, on its pages, annotations and entries.
+    The part's elements are copied with the same copier as its pages, so their
+    /Pg and object references land on the merged copies.
+    """
+    root = merged.Root.get("/StructTreeRoot")
+    if root is None:
+        return
+    document = _document_element(root)
+    if not isinstance(document.get("/K"), pikepdf.Array):
+        document.K = pikepdf.Array([document.K] if "/K" in document else [])
+    entries = _parent_tree(root)
+    next_key = max((key for key, _value in entries), default=-1) + 1
+    for part, start in zip(parts, starts, strict=True):
+        part_root = part.Root.get("/StructTreeRoot")
+        if part_root is None:
+            continue
+        part_entries = _parent_tree(part_root)
+        kids = _copy(merged, part, _document_element(part_root)).get("/K", pikepdf.Array())
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary):
+                kid.P = document
+            document.K.append(kid)
+        entries += [(key + next_key, _copy(merged, part, value)) for key, value in part_entries]
+        for page in merged.pages[start : start + len(part.pages)]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + next_key
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + next_key
+        next_key += max((key for key, _value in part_entries), default=-1) + 1
+    nums = pikepdf.Array()
+    for key, value in entries:
+        nums.append(key)
+        nums.append(value)
+    root.ParentTree = merged.make_indirect(pikepdf.Dictionary(Nums=nums))
+    root.ParentTreeNextKey = next_key
+
+
+def _set_page_labels(pdf: pikepdf.Pdf, labels: Sequence[str]) -> None:
+    if not labels:
+        return
+    nums = pikepdf.Array()
+    for index, prefix in page_label_ranges(labels):
+        nums.append(index)
+        nums.append(pikepdf.Dictionary(P=pikepdf.String(prefix)) if prefix else pikepdf.Dictionary())
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
 
 
 def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: RenderedPart,
@@ -284,6 +361,9 @@ def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: Rendere
             if "/Annots" not in annotated:
                 annotated.Annots = pikepdf.Array()
             annotated.Annots.append(merged.make_indirect(link))
+    _merge_structure(merged, parts, starts)
+    body = [to_persian_digits(number) for number in range(1, len(merged.pages) - len(front.page_sizes) + 1)]
+    _set_page_labels(merged, [*front.labels, *body] if front.labels else [])
     _share_fonts(merged, originals, subset)
     packed = _save(merged)
     for part in (*parts, stamp_pdf, merged):
@@ -321,6 +401,10 @@ def splice(prefix: RenderedPart, previous: RenderedPart, at: int) -> RenderedPar
     """
     pdf = pikepdf.Pdf.open(io.BytesIO(prefix.pdf))
     old = pikepdf.Pdf.open(io.BytesIO(previous.pdf))
+    if "/StructTreeRoot" in pdf.Root or "/StructTreeRoot" in old.Root:
+        # A tagged part's elements span its pages (a paragraph across the cut): splicing
+        # the structure trees is not done yet, so the part is laid out whole.
+        return None
     old_index = {page.objgen: index for index, page in enumerate(old.pages)}
     for page in old.pages[at:]:
         for annotation in page.obj.get("/Annots", []):

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
+
+PDF_VARIANT = "pdf/ua-1"
+"""Every PDF is tagged for accessibility (PDF/UA-1): structure tree, /Lang, artefacts, alt text."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,27 @@ class RenderedPart:
     """Anchor name → (page index, x, y) in PDF points (y from the bottom)."""
     links: tuple[tuple[int, str, tuple[float, float, float, float]], ...]
     """Internal links to anchors not in this part: (page index, anchor, rectangle x1 y1 x2 y2 in points)."""
+    labels: tuple[str, ...] = ()
+    """The page number printed on each page ("" where none), for the PDF's /PageLabels; () if unknown."""
+
+
+def page_label_ranges(labels: Sequence[str]) -> list[tuple[int, str]]:
+    """/PageLabels entries (first page index, prefix) for the numbers printed on the pages.
+
+    PDF's numbering styles are Latin (decimal, roman, letters): Persian digits
+    and the front matter's letters (الف، ب، پ …) can only be written as a
+    prefix, so every numbered page starts a range of its own. Pages printed
+    without a number before the first one (the cover and its back) are labelled
+    «جلد»; later unnumbered pages share the label of a range without prefix.
+    """
+    ranges: list[tuple[int, str]] = []
+    seen_number = False
+    for index, label in enumerate(labels):
+        seen_number = seen_number or bool(label)
+        text = label or ("" if seen_number else "جلد")
+        if not ranges or text or ranges[-1][1]:
+            ranges.append((index, text))
+    return ranges
 
 
 @dataclass(frozen=True)
