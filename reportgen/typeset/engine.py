@@ -294,8 +294,6 @@ def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: A
     """
     if not _weasyprint.enabled():
         return TracedPart(render_part(html, **settings), None, None)
-    if PDF_VARIANT:
-        previous = None  # tagged parts are not spliced (see pdfmerge.splice): each is laid out whole
     from reportgen.typeset._weasyprint.resync import TracedRender, Unsupported, render_traced
 
     outcome: list[TracedRender] = []

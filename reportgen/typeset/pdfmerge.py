@@ -130,9 +130,14 @@ def _font_dictionaries(pdf: pikepdf.Pdf) -> list[Any]:
     return found
 
 
-def _font_uses(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> dict[str, list[tuple[Any, str, Any]]]:
-    """Vendored face → (font resources, resource name, Type0 font) for every use, in page order."""
-    uses: dict[str, list[tuple[Any, str, Any]]] = {}
+def _font_uses(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> dict[tuple[str, str], list[tuple[Any, str, Any]]]:
+    """(Vendored face, PDF font name) → (font resources, resource name, Type0 font) for every use, in page order.
+
+    One file may stand behind two PDF fonts of different names (the Latin runs'
+    «Vazirmatn Latin», see styles/fonts.css): they keep apart, each with its
+    own text map.
+    """
+    uses: dict[tuple[str, str], list[tuple[Any, str, Any]]] = {}
     names: dict[tuple[int, int], str] = {}
     for fonts in _font_dictionaries(pdf):
         for resource_name in list(fonts.keys()):
@@ -145,7 +150,8 @@ def _font_uses(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> dict[str, list[t
             if key not in names:
                 names[key] = _postscript_name(program.read_bytes())
             if names[key] in originals:
-                uses.setdefault(names[key], []).append((fonts, resource_name, font))
+                family = str(font["/BaseFont"]).split("+")[-1]
+                uses.setdefault((names[key], family), []).append((fonts, resource_name, font))
     return uses
 
 
@@ -157,7 +163,7 @@ def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path], subset: Subsetter
     widths and ToUnicode maps (first use wins, as in a single pass), can stand
     behind every page.
     """
-    for face, uses in sorted(_font_uses(pdf, originals).items()):
+    for (face, _family), uses in sorted(_font_uses(pdf, originals).items()):
         widths: dict[int, float] = {}
         unicode: dict[int, str] = {}
         seen: set[tuple[int, int]] = set()
@@ -277,47 +283,72 @@ def _copy(target: pikepdf.Pdf, source: pikepdf.Pdf, value: Any) -> Any:
     return target.copy_foreign(value if value.is_indirect else source.make_indirect(value))
 
 
-def _merge_structure(merged: pikepdf.Pdf, parts: Sequence[pikepdf.Pdf], starts: Sequence[int]) -> None:
-    """Append each tagged part's structure to the front part's: one /Document, parent tree keys renumbered.
+def _prune(element: Any, dropped: set[tuple[int, int]]) -> bool:
+    """Remove from ``element`` the content marked on ``dropped`` pages; whether any content is left."""
+    page = element.get("/Pg")
+    here_dropped = page is not None and page.objgen in dropped
+    kids = element.get("/K")
+    kept = []
+    for kid in list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]:
+        if not isinstance(kid, pikepdf.Dictionary):  # a marked-content id on the element's page
+            if not here_dropped:
+                kept.append(kid)
+        elif kid.get("/Type") in ("/MCR", "/OBJR"):
+            on = kid.get("/Pg", page)
+            if on is None or on.objgen not in dropped:
+                kept.append(kid)
+        elif _prune(kid, dropped):
+            kept.append(kid)
+    element.K = pikepdf.Array(kept)
+    return bool(kept)
+
+
+def _append_structure(target: pikepdf.Pdf, source: pikepdf.Pdf, start: int, first: int = 0) -> None:
+    """Append ``source``'s structure for its pages from ``first`` on (now ``target``'s pages from ``start``).
 
     A page's /StructParents (an annotation's /StructParent) keys the parent
-    tree, whose keys are numbered from 0 in every part: the part's keys are
+    tree, whose keys are numbered from 0 in every part: the source's keys are
     shifted past the ones already used, on its pages, annotations and entries.
-    The part's elements are copied with the same copier as its pages, so their
-    /Pg and object references land on the merged copies.
+    Its elements are copied with the same copier as its pages, so their /Pg and
+    object references land on the copies. Content on pages before ``first``
+    (an incremental layout's replaced pages) is pruned from the copy.
     """
-    root = merged.Root.get("/StructTreeRoot")
-    if root is None:
+    root, source_root = target.Root.get("/StructTreeRoot"), source.Root.get("/StructTreeRoot")
+    if root is None or source_root is None:
         return
     document = _document_element(root)
     if not isinstance(document.get("/K"), pikepdf.Array):
         document.K = pikepdf.Array([document.K] if "/K" in document else [])
     entries = _parent_tree(root)
-    next_key = max((key for key, _value in entries), default=-1) + 1
-    for part, start in zip(parts, starts, strict=True):
-        part_root = part.Root.get("/StructTreeRoot")
-        if part_root is None:
-            continue
-        part_entries = _parent_tree(part_root)
-        kids = _copy(merged, part, _document_element(part_root)).get("/K", pikepdf.Array())
-        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-            if isinstance(kid, pikepdf.Dictionary):
-                kid.P = document
-            document.K.append(kid)
-        entries += [(key + next_key, _copy(merged, part, value)) for key, value in part_entries]
-        for page in merged.pages[start : start + len(part.pages)]:
-            if "/StructParents" in page.obj:
-                page.obj.StructParents = int(page.obj.StructParents) + next_key
-            for annotation in page.obj.get("/Annots", []):
-                if "/StructParent" in annotation:
-                    annotation.StructParent = int(annotation.StructParent) + next_key
-        next_key += max((key for key, _value in part_entries), default=-1) + 1
+    offset = max((key for key, _value in entries), default=-1) + 1
+    pages = list(source.pages[first:])
+    wanted: set[int] = set()
+    for page in pages:
+        if "/StructParents" in page.obj:
+            wanted.add(int(page.obj.StructParents))
+        wanted.update(int(a.StructParent) for a in page.obj.get("/Annots", []) if "/StructParent" in a)
+    source_document = _document_element(source_root)
+    if first:
+        _prune(source_document, {(int(page.objgen[0]), int(page.objgen[1])) for page in source.pages[:first]})
+    kids = _copy(target, source, source_document).get("/K", pikepdf.Array())
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary):
+            kid.P = document
+        document.K.append(kid)
+    entries += [(key + offset, _copy(target, source, value)) for key, value in _parent_tree(source_root)
+                if key in wanted]  # fmt: skip
+    for page in target.pages[start : start + len(pages)]:
+        if "/StructParents" in page.obj:
+            page.obj.StructParents = int(page.obj.StructParents) + offset
+        for annotation in page.obj.get("/Annots", []):
+            if "/StructParent" in annotation:
+                annotation.StructParent = int(annotation.StructParent) + offset
     nums = pikepdf.Array()
     for key, value in entries:
         nums.append(key)
         nums.append(value)
-    root.ParentTree = merged.make_indirect(pikepdf.Dictionary(Nums=nums))
-    root.ParentTreeNextKey = next_key
+    root.ParentTree = target.make_indirect(pikepdf.Dictionary(Nums=nums))
+    root.ParentTreeNextKey = max((key for key, _value in entries), default=-1) + 1
 
 
 def _set_page_labels(pdf: pikepdf.Pdf, labels: Sequence[str]) -> None:
@@ -361,7 +392,8 @@ def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: Rendere
             if "/Annots" not in annotated:
                 annotated.Annots = pikepdf.Array()
             annotated.Annots.append(merged.make_indirect(link))
-    _merge_structure(merged, parts, starts)
+    for part, start in zip(parts, starts, strict=True):
+        _append_structure(merged, part, start)
     body = [to_persian_digits(number) for number in range(1, len(merged.pages) - len(front.page_sizes) + 1)]
     _set_page_labels(merged, [*front.labels, *body] if front.labels else [])
     _share_fonts(merged, originals, subset)
@@ -401,10 +433,6 @@ def splice(prefix: RenderedPart, previous: RenderedPart, at: int) -> RenderedPar
     """
     pdf = pikepdf.Pdf.open(io.BytesIO(prefix.pdf))
     old = pikepdf.Pdf.open(io.BytesIO(previous.pdf))
-    if "/StructTreeRoot" in pdf.Root or "/StructTreeRoot" in old.Root:
-        # A tagged part's elements span its pages (a paragraph across the cut): splicing
-        # the structure trees is not done yet, so the part is laid out whole.
-        return None
     old_index = {page.objgen: index for index, page in enumerate(old.pages)}
     for page in old.pages[at:]:
         for annotation in page.obj.get("/Annots", []):
@@ -413,6 +441,7 @@ def splice(prefix: RenderedPart, previous: RenderedPart, at: int) -> RenderedPar
                     return None
     entries = _flat_outline(pdf) + [entry for entry in _flat_outline(old) if entry[2] >= at]
     pdf.pages.extend(old.pages[at:])
+    _append_structure(pdf, old, at, at)
     for page in pdf.pages[at:]:  # links within the kept pages: to their copies
         for annotation in page.obj.get("/Annots", []):
             for destination in _destination_pages(annotation):
