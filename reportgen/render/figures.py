@@ -66,9 +66,9 @@ def _text(x: float, y: float, logical: str, *, size: float, anchor: str,
 
 
 def _alt_text(stages: Sequence[tuple[str, int, int]], month_label: str) -> str:
-    spans = [f"{title}: {month_label} {to_persian_digits(start)} تا {to_persian_digits(start + duration - 1)}"
-             for title, start, duration in stages]  # fmt: skip
-    return "نمودار زمان‌بندی مراحل کار؛ " + "؛ ".join(spans)
+    """What the chart shows, in words: each row's label and its span (words from the content and catalogue only)."""
+    return ". ".join(f"{title}: {month_label} {to_persian_digits(start)}–{to_persian_digits(start + duration - 1)}"
+                     for title, start, duration in stages)  # fmt: skip
 
 
 def timeline_svg(stages: Sequence[RoadmapStage], *, month_label: str) -> str:
