@@ -562,5 +562,147 @@ def edition_publish(context: Context, report: str, stage: int, number: int) -> N
         click.echo(f"published {ref} (content {publication.content_hash[:12]}…, {len(publication.files)} files)")
 
 
+WEB_DATA = ".reportgen-web"
+
+
+def _release_for_site(context: Context, release_dir: Path | None, build_pdfs: bool) -> Path | None:
+    """The release folder whose PDFs the site offers: brought up to date first (only what changed is built)."""
+    from reportgen.build.release import release
+
+    folder = release_dir or context.root / "dist"
+    folder = folder if folder.is_absolute() else context.root / folder
+    if build_pdfs:
+        result = release(context.project(), folder)
+        for name, message in result.failed.items():
+            click.echo(f"FAILED {name}\n{message}", err=True)
+        if not result.ok:
+            raise click.ClickException(f"{len(result.failed)} PDF(s) failed: the site is not written")
+    return folder
+
+
+@main.command("site")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the site into.")
+@click.option("--release", "release_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Release folder whose PDFs the site offers (default: dist/ in the project).")
+@click.option("--no-build", is_flag=True, help="Use the release folder as it is, without bringing it up to date.")
+@pass_context
+def site_command(context: Context, output: Path, release_dir: Path | None, no_build: bool) -> None:
+    """Write the static web edition: an announcement page and the text of every published edition, with search."""
+    with _errors_to_exit(context.debug):
+        release = _release_for_site(context, release_dir, not no_build)
+        from reportgen.web.site import build_site
+
+        site = build_site(context.project(), output, release)
+        click.echo(f"site: {len(site.pages)} edition(s) -> {output / 'index.html'}")
+
+
+def _database(context: Context, data: Path | None, database: str | None) -> tuple[Path, str]:
+    from reportgen.web.store import database_url
+
+    folder = data or context.root / WEB_DATA
+    return folder, database_url(database or os.environ.get("REPORTGEN_DATABASE_URL"), folder)
+
+
+_DATA_OPTION = click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+                            help=f"Folder for the served site, the secret key and the SQLite database "
+                                 f"(default: {WEB_DATA}/ in the project).")  # fmt: skip
+_DATABASE_OPTION = click.option("--database", metavar="URL",
+                                help="SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite in the data "
+                                     "folder; also REPORTGEN_DATABASE_URL).")  # fmt: skip
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@_DATA_OPTION
+@_DATABASE_OPTION
+@click.option("--release", "release_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Release folder whose PDFs the pages offer (default: dist/ in the project).")
+@click.option("--no-build", is_flag=True, help="Use the release folder as it is.")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              help="Proxies whose X-Forwarded-For/-Proto are trusted (for the rate limit and HTTPS).")
+@click.option("--secure-cookies", is_flag=True, help="Send cookies over HTTPS only (behind an HTTPS proxy).")
+@click.option("--rate-limit", default="5/600", show_default=True, metavar="N/SECONDS",
+              help="At most N comments from one address in SECONDS.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Server processes.")
+@pass_context
+def serve_command(context: Context, host: str, port: int, data: Path | None, database: str | None,
+                  release_dir: Path | None, no_build: bool, forwarded_allow_ips: str, secure_cookies: bool,
+                  rate_limit: str, workers: int) -> None:  # fmt: skip
+    """Serve the web edition with a comment form on each announcement and item, and moderation at /moderate."""
+    try:
+        count, seconds = (int(part) for part in rate_limit.split("/"))
+    except ValueError:
+        raise click.BadParameter("expected N/SECONDS, e.g. 5/600", param_hint="--rate-limit") from None
+    with _errors_to_exit(context.debug):
+        release = _release_for_site(context, release_dir, not no_build)
+        import uvicorn
+
+        from reportgen.web.server import ServerConfig, create_app
+
+        folder, url = _database(context, data, database)
+        config = ServerConfig(context.project(), folder, url, release, (count, seconds), secure_cookies)
+        app = create_app(config)
+        click.echo(f"serving on http://{host}:{port}/  (moderation: /moderate; Ctrl-C stops)")
+        uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
+                    server_header=False, log_level="warning", workers=None if workers == 1 else workers)  # fmt: skip
+
+
+@main.group()
+def moderator() -> None:
+    """Moderators of the consultation server."""
+
+
+@moderator.command("add")
+@click.argument("username")
+@_DATA_OPTION
+@_DATABASE_OPTION
+@click.password_option(envvar="REPORTGEN_MODERATOR_PASSWORD",
+                       help="Password (prompted; or REPORTGEN_MODERATOR_PASSWORD).")
+@pass_context
+def moderator_add(context: Context, username: str, data: Path | None, database: str | None, password: str) -> None:
+    """Add a moderator, or set a moderator's password (stored as an Argon2 hash)."""
+    from reportgen.web.store import Store
+
+    with _errors_to_exit(context.debug):
+        store = Store(_database(context, data, database)[1])
+        try:
+            store.set_moderator(username, password)
+        finally:
+            store.close()
+        click.echo(f"moderator '{username}' saved")
+
+
+@main.group()
+def comments() -> None:
+    """Comments received on the consultation server."""
+
+
+@comments.command("export")
+@click.argument("report")
+@click.option("--stage", type=int, required=True, help="Stage number.")
+@_DATA_OPTION
+@_DATABASE_OPTION
+@pass_context
+def comments_export(context: Context, report: str, stage: int, data: Path | None, database: str | None) -> None:
+    """Append approved comments to the next draft edition's comments.yaml (no response yet)."""
+    from reportgen.web.comments import export_comments
+    from reportgen.web.store import Store
+
+    with _errors_to_exit(context.debug):
+        store = Store(_database(context, data, database)[1])
+        try:
+            result = export_comments(context.project(), store, report, stage)
+        finally:
+            store.close()
+        for flag in result.flagged:
+            click.echo(f"Warning: {flag}", err=True)
+        if result.added:
+            click.echo(f"exported {len(result.added)} comment(s) to {result.path}: {', '.join(result.added)}")
+        else:
+            click.echo("no approved comments to export")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for reportgen: Debian libraries WeasyPrint needs,
-# poppler-utils for the tests, then a virtual environment with the locked
-# dependencies (requirements.lock, hashes required) and reportgen.
+# poppler-utils for the tests, chromium and its driver for the web tests,
+# PostgreSQL for the server's database test, then a virtual environment with
+# the locked dependencies (requirements.lock, hashes required; every extra,
+# the web one included) and reportgen.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
-DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 poppler-utils)
+DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 poppler-utils
+                 chromium chromium-driver postgresql)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

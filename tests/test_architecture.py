@@ -166,3 +166,18 @@ def test_templates_never_mark_content_safe() -> None:
         text = path.read_text(encoding="utf-8")
         assert "|safe" not in text.replace(" ", ""), path.name
         assert "autoescape false" not in text, path.name
+
+
+def test_the_web_layer_sits_on_top_and_never_typesets() -> None:
+    """``web`` (site, server, comments) is imported by the CLI only, and never loads WeasyPrint."""
+    importers = {name for name, found in MODULES.items() if any(m.startswith("reportgen.web") for m in found)}
+    assert {name for name in importers if not name.startswith("web.")} == {"cli"}
+    for name, found in MODULES.items():
+        if name.startswith("web."):
+            assert "weasyprint" not in found and not any(m.startswith("reportgen.typeset") for m in found), name
+    for module in ("reportgen.web.server", "reportgen.web.comments"):
+        loaded = loaded_by(module)
+        assert "'weasyprint'" not in loaded and "'reportgen.typeset.engine'" not in loaded, module
+    loaded = loaded_by("reportgen.cli")
+    for heavy in ("starlette", "sqlalchemy", "alembic", "uvicorn", "selenium"):
+        assert f"'{heavy}'" not in loaded, heavy
