@@ -639,14 +639,20 @@ def serve_command(context: Context, host: str, port: int, data: Path | None, dat
         release = _release_for_site(context, release_dir, not no_build)
         import uvicorn
 
-        from reportgen.web.server import ServerConfig, create_app
+        from reportgen.web.server import CONFIG_VARIABLE, ServerConfig, config_to_environment, create_app
 
         folder, url = _database(context, data, database)
         config = ServerConfig(context.project(), folder, url, release, (count, seconds), secure_cookies)
-        app = create_app(config)
+        app = create_app(config)  # writes the site and migrates the database once, before any worker starts
+        options = {"host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips,
+                   "server_header": False, "log_level": "warning"}  # fmt: skip
         click.echo(f"serving on http://{host}:{port}/  (moderation: /moderate; Ctrl-C stops)")
-        uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
-                    server_header=False, log_level="warning", workers=None if workers == 1 else workers)  # fmt: skip
+        if workers == 1:
+            uvicorn.run(app, **options)  # type: ignore[arg-type]
+        else:
+            os.environ[CONFIG_VARIABLE] = config_to_environment(config)
+            uvicorn.run("reportgen.web.server:app_from_environment", factory=True, workers=workers,
+                        **options)  # type: ignore[arg-type]  # fmt: skip
 
 
 @main.group()

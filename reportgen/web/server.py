@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
+import os
 import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -327,17 +329,39 @@ class Consultation:
         return RedirectResponse("/moderate", status_code=303)
 
 
+CONFIG_VARIABLE = "REPORTGEN_WEB_SERVER"
+
+
+def config_to_environment(config: ServerConfig) -> str:
+    """The configuration for worker processes, which uvicorn starts from an import string."""
+    return json.dumps({"root": str(config.project.root), "output": str(config.project.output), "data": str(config.data),
+                       "database": config.database, "release": str(config.release) if config.release else None,
+                       "rate_limit": list(config.rate_limit), "secure_cookies": config.secure_cookies})  # fmt: skip
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn's factory in each worker: the site is already written; the secret key is read from the data folder."""
+    values = json.loads(os.environ[CONFIG_VARIABLE])
+    config = ServerConfig(Project.at(Path(values["root"]), Path(values["output"])), Path(values["data"]),
+                          values["database"], Path(values["release"]) if values["release"] else None,
+                          (int(values["rate_limit"][0]), int(values["rate_limit"][1])),
+                          values["secure_cookies"])  # fmt: skip
+    return create_app(config, write=False)
+
+
 def jalali(moment: dt.datetime) -> str:
     local = moment.astimezone(IRAN)
     date = jdatetime.date.fromgregorian(date=local.date())
     return to_persian_digits(f"{date.year:04d}/{date.month:02d}/{date.day:02d}")
 
 
-def create_app(config: ServerConfig) -> Starlette:
-    """Build the site into ``config.data/site``, open the store, and return the application."""
+def create_app(config: ServerConfig, write: bool = True) -> Starlette:
+    """Build the site into ``config.data/site`` (unless ``write`` is false: it is there), open the store,
+    and return the application."""
     secret = config.secret or load_secret(config.data)
     site = load_site(config.project, config.release)
-    write_site(config.project, site, config.data / "site", config.release, consultation=True)
+    if write:
+        write_site(config.project, site, config.data / "site", config.release, consultation=True)
     store = Store(config.database)
     app = Consultation(config, site, store, secret)
     edition = "/{report}/stage-{stage:int}/edition-{edition:int}"
