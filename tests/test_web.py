@@ -142,7 +142,10 @@ def test_comment_from_announcement_to_the_next_editions_register(server: Server,
     assert browser.execute_script("return document.querySelectorAll('img[src=x], script:not([src])').length") == 0
     screenshot(browser, "item-with-comment.png")
     browser.get(f"{server.url}{ROOT_PAGE}text.html")
-    assert "(۱)" in wait_for(browser, f'[id="{ITEM}"] a.comment-link').text
+    under_item = wait_for(browser, f'[id="{ITEM}"] details.item-comments')
+    assert "(۱)" in under_item.text
+    under_item.click()
+    assert XSS in under_item.text and EMAIL not in browser.page_source
 
     # The consultant starts the next edition, exports the comment into its register and builds its PDF.
     run("edition", "new", "mini-city", "--stage", "1", "--date", "1403/03/01", project=server.project)

@@ -230,11 +230,17 @@ class Consultation:
             snippet=text if len(text) <= 600 else text[:599] + "…", consultation=context,
             anchor=page.outline.items.get((kind, found.id), kind))  # fmt: skip
 
-    async def counts(self, request: Request) -> Response:
+    async def approved(self, request: Request) -> Response:
+        """Approved comments by item, for the edition's text to show under each item (name, date, text only)."""
         page = self.page(request)
         if page is None:
             return PlainTextResponse("Not Found", status_code=404)
-        return JSONResponse(await run_in_threadpool(self.store.counts, page.key))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for comment in await run_in_threadpool(self.store.list, edition=page.key, status=Status.approved):
+            if comment.item:
+                public = self.public(page, comment)
+                found.setdefault(comment.item, []).append({k: public[k] for k in ("name", "date", "text")})
+        return JSONResponse(found)
 
     async def submit(self, request: Request) -> Response:
         page = self.page(request)
@@ -369,7 +375,7 @@ def create_app(config: ServerConfig, write: bool = True) -> Starlette:
         Route(f"{edition}/", app.announcement),
         Route(f"{edition}/index.html", app.announcement),
         Route(f"{edition}/comments", app.submit, methods=["POST"]),
-        Route(f"{edition}/comments.json", app.counts),
+        Route(f"{edition}/comments.json", app.approved),
         Route(f"{edition}/items/{{kind}}/{{item_id}}", app.item),
         Route("/moderate/login", app.login_page),
         Route("/moderate/login", app.login, methods=["POST"]),

@@ -174,14 +174,6 @@ class Store:
         with self.engine.connect() as connection:
             return [_stored(row) for row in connection.execute(query).mappings()]
 
-    def counts(self, edition: str) -> dict[str, int]:
-        """Approved comments per item of an edition."""
-        query = (sa.select(comments.c.item, sa.func.count())
-                 .where(comments.c.edition == edition, comments.c.status == Status.approved.value)
-                 .group_by(comments.c.item))  # fmt: skip
-        with self.engine.connect() as connection:
-            return {item: int(count) for item, count in connection.execute(query)}
-
     def set_status(self, comment_id: int, status: Status) -> bool:
         with self.engine.begin() as connection:
             result = connection.execute(
