@@ -190,3 +190,23 @@ def test_store_survives_concurrent_writers(tmp_path: Path) -> None:
         list(pool.map(lambda n: store.add(comment("r/1/1", text=str(n))), range(80)))
     assert sorted(int(c.text) for c in store.list()) == list(range(80))
     store.close()
+
+
+# ------------------------------------------------------------------ the site of a report with generic chapters
+
+
+def test_site_of_generic_chapters_copies_their_images(tmp_path: Path) -> None:
+    from reportgen.web.site import build_site
+
+    from conftest import DATA, make_project
+
+    shutil.copytree(DATA / "blocks" / "content", tmp_path / "content")
+    project = make_project(tmp_path, tmp_path / "content")
+    publish_edition(project, EditionRef("blocks-town", 2, 1))
+    site = build_site(project, tmp_path / "site")
+    folder = tmp_path / "site" / site.pages[0].folder
+    text = (folder / "text.html").read_text(encoding="utf-8")
+    assert '<img src="images/map.svg"' in text and "file:" not in text
+    assert (folder / "images" / "map.svg").read_bytes() == (
+        project.edition_dir("blocks-town", 2, 1) / "images" / "map.svg").read_bytes()
+    assert 'id="people"' in text and "<script" not in text.split("</head>")[1]

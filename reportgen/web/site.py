@@ -29,9 +29,8 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from reportgen.build.release import read_manifest
+from reportgen.content.blocks import Chapter as GenericChapter
 from reportgen.content.models import (
-    APPENDIX_KINDS,
-    FRONT_MATTER_KINDS,
     Edition,
     EditionStatus,
     Item,
@@ -42,7 +41,8 @@ from reportgen.content.models import (
 from reportgen.editions.find import EditionRef, find_editions, load_edition, load_stage
 from reportgen.errors import OutputError, TemplateError
 from reportgen.paths import PACKAGE_DIR, Project
-from reportgen.render.templating import APPENDIX, BODY, FRONT, Outline, make_environment, reference_label
+from reportgen.render.blocks import install_block_helpers, section_part
+from reportgen.render.templating import Outline, make_environment, reference_label
 from reportgen.text.persian import ordinal_in_words
 from reportgen.web.search import FOLD, index_text
 
@@ -100,6 +100,10 @@ class EditionPage:
     pdf: Download | None = None
     redlines: list[Download] = field(default_factory=list)
     earlier: list[EditionRef] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    """Images of generic chapters, relative to the edition folder (the loader keeps them inside it)."""
+    source: Path | None = None
+    """The edition's content folder."""
 
     @property
     def folder(self) -> str:
@@ -158,17 +162,29 @@ def _render(environment: jinja2.Environment, name: str, **context: object) -> st
         raise TemplateError(f"template {name}: {error}") from error
 
 
-def _render_chapters(environment: jinja2.Environment, edition: Edition) -> tuple[list[Chapter], WebOutline]:
+def _render_chapters(environment: jinja2.Environment, edition: Edition, edition_dir: Path,
+                     fonts: Path) -> tuple[list[Chapter], WebOutline, list[str]]:  # fmt: skip
+    """Each chapter's HTML, the outline, and the images (paths inside the edition folder) they show."""
     outline = WebOutline()
     chapters: list[Chapter] = []
+    images: list[str] = []
+    if any(isinstance(section, GenericChapter) for section in edition.sections.values()):
+        install_block_helpers(environment, edition, edition_dir, fonts)
+
+        def image_url(src: str) -> str:  # copied beside the page (see write_site), not a file:// URI
+            images.append(src)
+            return src
+
+        environment.globals["image_url"] = image_url
     for kind, section in edition.sections.items():
-        part = FRONT if kind in FRONT_MATTER_KINDS else APPENDIX if kind in APPENDIX_KINDS else BODY
+        part = section_part(kind, section)
         outline.start_chapter(part)
-        html = _render(environment, f"sections/{kind}.html.j2", kind=kind, section=section, outline=outline,
+        template = "sections/chapter.html.j2" if isinstance(section, GenericChapter) else f"sections/{kind}.html.j2"
+        html = _render(environment, template, kind=kind, section=section, outline=outline,
                        edition=edition, reference_label=lambda r: reference_label(edition, r),
                        change_class=lambda section, item_id: "")  # fmt: skip
         chapters.append(Chapter(kind, section.title, part, Markup(html)))
-    return chapters, outline
+    return chapters, outline, images
 
 
 def _download(entry: dict[str, Any]) -> Download:
@@ -187,8 +203,11 @@ def load_site(project: Project, release: Path | None = None) -> Site:
         if entry.status is not EditionStatus.published:
             continue
         edition = load_edition(project, ref)
-        chapters, outline = _render_chapters(environment, edition)
-        page = EditionPage(ref, edition, chapters, outline, earlier=list(stages.get((ref.report, ref.stage), [])))
+        edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
+        # An environment of its own: generic chapters bind helpers to the edition they render.
+        chapters, outline, images = _render_chapters(web_environment(project), edition, edition_dir, project.fonts)
+        page = EditionPage(ref, edition, chapters, outline, earlier=list(stages.get((ref.report, ref.stage), [])),
+                           images=images, source=edition_dir)  # fmt: skip
         for artifact in manifest.values():
             if (artifact["report"], artifact["stage"], artifact["edition"]) != (ref.report, ref.stage, ref.edition):
                 continue
@@ -328,6 +347,12 @@ def write_site(project: Project, site: Site, output: Path, release: Path | None,
         if not consultation:  # the server renders announcements itself, with the comment form
             _write(folder / "index.html", render_announcement(site, page))
         _write(folder / "text.html", render_edition_text(site, page, consultation))
+        for image in page.images:
+            assert page.source is not None
+            source = (page.source / image).resolve()
+            if not source.is_relative_to(page.source.resolve()) or not source.is_file():
+                raise OutputError(f"{page.source / image}: not an image inside the edition folder")
+            _write(folder / image, source.read_bytes())
         for download in [d for d in (page.pdf, *page.redlines) if d is not None]:
             assert release is not None
             _copy_pdf(release, download, folder)
