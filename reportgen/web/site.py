@@ -149,7 +149,7 @@ class Site:
 
 def web_environment(project: Project) -> jinja2.Environment:
     """The render environment (filters, autoescape) with the web templates searched first."""
-    environment = make_environment(project.templates)
+    environment = make_environment(project.template_dirs)
     environment.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(WEB_TEMPLATES)), environment.loader])  # type: ignore[list-item]
     environment.globals.update(fold_table=FOLD)
     return environment
@@ -205,7 +205,8 @@ def load_site(project: Project, release: Path | None = None) -> Site:
         edition = load_edition(project, ref)
         edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
         # An environment of its own: generic chapters bind helpers to the edition they render.
-        chapters, outline, images = _render_chapters(web_environment(project), edition, edition_dir, project.fonts)
+        chapters, outline, images = _render_chapters(web_environment(project), edition, edition_dir,
+                                                     project.chart_fonts)
         page = EditionPage(ref, edition, chapters, outline, earlier=list(stages.get((ref.report, ref.stage), [])),
                            images=images, source=edition_dir)  # fmt: skip
         for artifact in manifest.values():
@@ -266,9 +267,9 @@ def _copy_assets(project: Project, site: Site, output: Path) -> None:
     for name in ("site.css",):
         _write(assets / name, (WEB_TEMPLATES / ASSETS / name).read_bytes())
     _write(assets / "site.js", _render(site.environment, f"{ASSETS}/site.js.j2"))
-    for font in sorted((project.fonts / "vazirmatn").glob("*")):
-        if font.suffix in (".ttf", ".txt") and font.is_file():
-            _write(assets / "fonts" / font.name, font.read_bytes())
+    faces = sorted(project.chart_fonts.rglob("Vazirmatn-*.ttf"))  # the project's, else the default theme's
+    for font in faces + sorted(faces[0].parent.glob("*.txt") if faces else []):
+        _write(assets / "fonts" / font.name, font.read_bytes())
 
 
 def prose(value: object) -> Iterator[str]:
