@@ -168,6 +168,7 @@ def _render_chapters(environment: jinja2.Environment, edition: Edition, edition_
     outline = WebOutline()
     chapters: list[Chapter] = []
     images: list[str] = []
+    environment.globals["catalogue"] = edition.labels  # as render_edition: imported templates see globals
     if any(isinstance(section, GenericChapter) for section in edition.sections.values()):
         install_block_helpers(environment, edition, edition_dir, fonts)
 
