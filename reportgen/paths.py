@@ -76,6 +76,15 @@ class Project:
         own = [path for path in sorted(self.styles.glob("*.css")) if path.resolve() not in default]
         return (*default, *own)
 
+    def own_theme_files(self) -> list[Path]:
+        """The project's own files that decide how its editions look (none of the default theme's), sorted."""
+        default = {p.resolve() for folder in ("styles", "fonts") for p in (DEFAULT_THEME / folder).rglob("*")}
+        found = [self.theme_file] if self.theme_file.is_file() else []
+        for folder in (self.root / "templates", self.styles, self.fonts, self.assets):
+            found += [p for p in folder.rglob("*") if p.is_file() and p.resolve() not in default
+                      and "__pycache__" not in p.parts]  # fmt: skip
+        return sorted(set(found))
+
     @property
     def chart_fonts(self) -> Path:
         """Where charts find the report's font (Vazirmatn) to draw and measure their labels."""

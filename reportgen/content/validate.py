@@ -48,6 +48,10 @@ _MESSAGES = {
 }
 _ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 
+REPORT_COPIES = ("report.yaml", "labels.yaml")
+"""Report-level files that a published edition keeps a copy of in its own folder, so that later changes to
+the report (a keyword, the consultant's name, a label) reach new editions without altering published ones."""
+
 
 def _message(error: dict[str, object]) -> str:
     kind = str(error["type"])
@@ -246,6 +250,8 @@ def load_sections(
     files: dict[str, LoadedFile] = {}
     found: dict[str, Section] = {}
     for path in sorted(edition_dir.glob("*.yaml")):
+        if path.name in REPORT_COPIES:
+            continue  # what a published edition printed of the report (see editions/lifecycle.py)
         if path.stem not in SECTION_KINDS:
             problems.append(Problem(path, None, None, "",
                                     "unknown section file; expected one of: "

@@ -97,7 +97,14 @@ def list_stages(project: Project, report: str) -> list[int]:
     return list(_numbered_dirs(project.report_dir(report), _STAGE_DIR))
 
 
-def load_report(project: Project, report: str) -> Report:
+def report_file(project: Project, ref: EditionRef, name: str) -> Path:
+    """The report-level file ``name`` as edition ``ref`` reads it: its own copy if it kept one."""
+    own = project.edition_dir(ref.report, ref.stage, ref.edition) / name
+    return own if own.is_file() else project.report_dir(ref.report) / name
+
+
+def load_report(project: Project, report: str, path: Path | None = None) -> Report:
+    """``report.yaml`` of ``report`` (or the copy at ``path`` an edition kept)."""
     folder = project.report_dir(report)
     if not (folder / "report.yaml").exists() and not (folder / "report.yaml").is_symlink():
         raise NotFoundError(f"no report '{report}' (no {folder / 'report.yaml'})")
@@ -105,7 +112,7 @@ def load_report(project: Project, report: str) -> Report:
     if not SLUG_PATTERN.match(report):
         problems.append(Problem(folder, None, None, "",
                                 "report folder name must be lower-case ASCII letters, digits and '-'"))  # fmt: skip
-    model, _ = load_model(folder / "report.yaml", Report, problems)
+    model, _ = load_model(path or folder / "report.yaml", Report, problems)
     raise_if_any(problems)
     assert model is not None
     return model
@@ -248,8 +255,9 @@ def load_edition(project: Project, ref: EditionRef) -> Edition:
     previous one in the manifest) as well as this one.
     """
     problems: list[Problem] = []
-    report = _collecting(lambda: load_report(project, ref.report), problems)
     stage = _collecting(lambda: load_stage(project, ref.report, ref.stage), problems)
+    report = _collecting(lambda: load_report(project, ref.report, report_file(project, ref, "report.yaml")),
+                         problems)  # fmt: skip
     if stage is not None and ref.edition not in {e.number for e in stage.editions}:
         raise NotFoundError(f"no edition {ref.edition} of stage {ref.stage} in report '{ref.report}'")
     sections, files = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), problems)

@@ -1,6 +1,10 @@
 """Fingerprints of an edition's content, so that a published edition stays as published.
 
-An edition's inputs are every file in its folder, the report's ``report.yaml``,
+An edition's inputs are every file in its folder, the report's ``report.yaml``
+(and ``labels.yaml``) unless the edition keeps its own copies (a published one
+does), the project's own theme files (``theme.yaml``, ``templates/``,
+``styles/``, ``fonts/``, ``assets/``; not the default theme's, which versions
+with reportgen),
 and the part of the stage manifest it prints (the stage title and the entries
 up to this edition, without the publication record itself). Each input is
 hashed; the content hash is the hash of that list. Sub-folders are inputs too
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from reportgen.content.loader import MAX_FILE_BYTES, read_content_file
 from reportgen.content.models import Edition, Publication, Stage
+from reportgen.content.validate import REPORT_COPIES
 from reportgen.editions.find import EditionRef, load_edition
 from reportgen.errors import EditionError
 from reportgen.paths import Project
@@ -45,7 +50,12 @@ def edition_inputs(project: Project, report: str, stage: Stage, edition: int) ->
     """Every input of one edition, keyed by its path relative to the report folder."""
     report_dir = project.report_dir(report)
     edition_dir = project.edition_dir(report, stage.number, edition)
-    inputs = {"report.yaml": read_content_file(report_dir / "report.yaml")}
+    inputs: dict[str, bytes] = {}
+    for name in REPORT_COPIES:  # an edition that kept no copy depends on the report's own file
+        if not (edition_dir / name).is_file() and (report_dir / name).is_file():
+            inputs[name] = read_content_file(report_dir / name)
+    for path in project.own_theme_files():
+        inputs[f"theme:{path.relative_to(project.root).as_posix()}"] = read_content_file(path, MAX_RESOURCE_BYTES)
     for folder, folders, files in os.walk(edition_dir):  # never follows a linked folder
         here = Path(folder)
         for name in sorted(files):

@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from reportgen.build.atomic import write_atomic
 from reportgen.content.models import SLUG_PATTERN, EditionStatus, Publication
+from reportgen.content.validate import REPORT_COPIES
 from reportgen.editions.find import EditionRef, load_edition, load_stage
 from reportgen.editions.freeze import check_frozen, edition_inputs, fingerprint
 from reportgen.errors import EditionError
@@ -26,7 +27,7 @@ from reportgen.paths import Project
 from reportgen.text.persian import ordinal_in_words
 
 # Files that belong to one edition only and are not carried into the next.
-NOT_CARRIED_OVER = frozenset({"comments.yaml"})
+NOT_CARRIED_OVER = frozenset({"comments.yaml", *REPORT_COPIES})
 
 
 def _round_trip() -> YAML:
@@ -72,6 +73,11 @@ def publish_edition(project: Project, ref: EditionRef) -> Publication:
             f"edition {ref.edition}'s summary in stage-{ref.stage}/stage.yaml is still the placeholder "
             "'reportgen edition new' wrote: say what this edition changed before publishing it"
         )
+    edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
+    for name in REPORT_COPIES:  # what it prints of the report stays as published, whatever the report becomes
+        shared = project.report_dir(ref.report) / name
+        if shared.is_file() and not (edition_dir / name).exists():
+            write_atomic(edition_dir / name, shared.read_bytes())
     publication = fingerprint(edition_inputs(project, ref.report, edition.stage, ref.edition))
 
     def record(data: Any) -> None:
