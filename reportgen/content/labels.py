@@ -45,10 +45,9 @@ def _copy(data: Data) -> Any:
     return data
 
 
-def load_labels(report_dir: Path, problems: list[Problem]) -> Labels:
-    """The catalogue with ``report_dir/labels.yaml`` laid over it (problems are added, not raised)."""
+def load_labels(path: Path, problems: list[Problem]) -> Labels:
+    """The catalogue with a report's ``labels.yaml`` at ``path`` laid over it (problems are added, not raised)."""
     labels = default_labels()
-    path = report_dir / REPORT_LABELS
     if not path.is_file():
         return labels
     try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from reportgen.content.labels import load_labels
+from reportgen.content.labels import REPORT_LABELS, load_labels
 from reportgen.content.models import SLUG_PATTERN, Comments, Edition, Report, Section, Stage
 from reportgen.content.validate import (
     comment_problems,
@@ -261,7 +261,7 @@ def load_edition(project: Project, ref: EditionRef) -> Edition:
     if stage is not None and ref.edition not in {e.number for e in stage.editions}:
         raise NotFoundError(f"no edition {ref.edition} of stage {ref.stage} in report '{ref.report}'")
     sections, files = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), problems)
-    labels = load_labels(project.report_dir(ref.report), problems)
+    labels = load_labels(report_file(project, ref, REPORT_LABELS), problems)
     warnings: list[Problem] = []
     comments = sections.get("comments")
     if isinstance(comments, Comments) and stage is not None:
