@@ -67,8 +67,10 @@ def test_publish_records_hash_and_keeps_yaml_comments(mini_project: Project) -> 
     text = manifest.read_text(encoding="utf-8")
     assert text.startswith("# مانیفست ویرایش‌ها\n")
     assert "status: published" in text and f"content_hash: {publication.content_hash}" in text
+    # The edition's own copy of report.yaml (stage-1/edition-1/report.yaml), not the shared one.
+    assert (mini_project.edition_dir("mini-city", 1, 1) / "report.yaml").is_file()
     assert set(publication.files) == {
-        "report.yaml", "stage-1/stage.yaml",
+        "stage-1/stage.yaml",
         *(f"stage-1/edition-1/{p.name}" for p in mini_project.edition_dir("mini-city", 1, 1).iterdir()),
     }  # fmt: skip
     entry = load_edition(mini_project, FIRST).entry
@@ -117,7 +119,10 @@ def test_new_edition_copies_the_latest(two_editions: Project) -> None:
     assert second.entry.date == jdatetime.date(1403, 4, 1)
     assert [e.number for e in second.history] == [1, 2]
     first_files = {p.name for p in two_editions.edition_dir("mini-city", 1, 1).iterdir()}
-    assert first_files <= {p.name for p in two_editions.edition_dir("mini-city", 1, 2).iterdir()}
+    second_files = {p.name for p in two_editions.edition_dir("mini-city", 1, 2).iterdir()}
+    # Everything but the published edition's copy of report.yaml: the draft reads the shared one.
+    assert "report.yaml" in first_files and first_files - {"report.yaml"} <= second_files
+    assert "report.yaml" not in second_files
 
 
 def test_comment_without_response_is_a_warning(two_editions: Project) -> None:
