@@ -66,3 +66,8 @@ def test_refused_links(link: str) -> None:
 def test_refused_autolink() -> None:
     with pytest.raises(ValueError):
         check_markdown("<file:///etc/passwd>")
+
+
+def test_a_latin_comma_belongs_to_the_latin_run() -> None:
+    assert isolate_latin("John M. Bryson, ") == '<bdi dir="ltr">John M. Bryson,</bdi> '
+    assert isolate_latin("SWOT، تحلیل") == '<bdi dir="ltr">SWOT</bdi>، تحلیل'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -50,3 +51,20 @@ def test_every_footnote_is_on_the_page_of_its_call(sample_pdf: BuiltPdf) -> None
     assert len(notes) >= 8
     late = [(name, call) for name, call, note in notes if not _pages_with(pages, note) & _pages_with(pages, call)]
     assert not late
+
+
+def _pypdf_lines(path: Path) -> list[str]:
+    return [line for page in PdfReader(path).pages for line in page.extract_text().splitlines()]
+
+
+def test_roadmap_ranges_are_never_broken(sample_pdf: BuiltPdf) -> None:
+    """«ماه ۳ تا ۷» stays on one line in the narrow duration column (it broke after «تا»)."""
+    broken = [line for line in _pypdf_lines(sample_pdf.path) if re.search(r"ماه\s*[۰-۹]+\s*تا\s*$", line)]
+    assert not broken
+
+
+def test_a_latin_comma_stays_with_its_run(sample_pdf: BuiltPdf) -> None:
+    """«John M. Bryson, Strategic Planning …» (emphasis splits the Latin text) keeps its comma after «Bryson»."""
+    text = " ".join(" ".join(_pypdf_lines(sample_pdf.path)).split())
+    assert "John M. Bryson," in text
+    assert "Bryson ,Strategic" not in text

@@ -32,7 +32,9 @@ _LATIN = r"[A-Za-z][A-Za-z0-9]*(?:[ .,&'’/+:-]+[A-Za-z0-9]+)*"
 # A Latin run in parentheses is isolated with them: outside, the brackets
 # would take the Persian direction, and a name broken across two lines
 # ("(Kaplan &" / "Norton)") would show them mirrored and misplaced.
-LATIN_RUN = re.compile(rf"\({_LATIN}\)|{_LATIN}")
+# A Latin comma or semicolon after a Latin run is part of it («John M. Bryson, Strategic …» split by
+# emphasis): left outside, it takes the paragraph's direction and lands before the run («,John»).
+LATIN_RUN = re.compile(rf"\({_LATIN}\)|{_LATIN}(?:[,;](?=\s|$))?")
 
 
 def isolate_latin(text: str) -> str:
