@@ -93,7 +93,7 @@ def _echo_problems(problems: list[Problem]) -> None:
 def list_command(context: Context) -> None:
     """List every report, stage and edition under content/ (exit 1 if any folder cannot be built)."""
     from reportgen.editions.find import load_stage, scan_editions
-    from reportgen.text.persian import format_jalali_date, to_latin_digits
+    from reportgen.text.persian import short_jalali_date
 
     project = context.project()
     with _errors_to_exit(context.debug):
@@ -107,7 +107,7 @@ def list_command(context: Context) -> None:
             if key not in manifests:
                 manifests[key] = load_stage(project, ref.report, ref.stage)
             entry = next(e for e in manifests[key].editions if e.number == ref.edition)
-            date = to_latin_digits(format_jalali_date(entry.date, long=False))
+            date = short_jalali_date(entry.date)
             click.echo(f"{ref.report}  stage {ref.stage}  edition {ref.edition}  {date}  "
                        f"{entry.status.value}  -> {ref.pdf_name}")  # fmt: skip
         if scan.problems:

@@ -8,7 +8,8 @@ import arabic_reshaper
 from bidi import get_display
 
 from reportgen.content.models import RoadmapStage
-from reportgen.render.figures import timeline_svg, visual, wrap_words
+from reportgen.render.figures import timeline_svg, wrap_words
+from reportgen.text.persian import visual
 
 
 def stage(identifier: str, title: str, start: int, duration: int) -> RoadmapStage:

@@ -51,3 +51,13 @@ def test_invalid_jalali_dates(text: str) -> None:
     # No month has 31 days after Shahrivar, and none has 13 months.
     with pytest.raises(ValueError):
         parse_jalali_date(text)
+
+
+def test_visual_shapes_orders_and_keeps_diacritics() -> None:
+    from reportgen.text.persian import visual
+
+    shaped = visual("شَهر همدان")
+    assert "\u064e" in shaped  # the fatha survives
+    assert all(not ("\u0621" <= ch <= "\u064a") for ch in shaped)  # letters in presentation forms
+    assert shaped.split(" ")[0] == visual("همدان")  # right to left: the last word comes first
+    assert visual("SWOT 2024") == "SWOT 2024"  # nothing to shape or reorder

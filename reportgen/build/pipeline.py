@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.build.atomic import write_atomic
-from reportgen.compare.redline import build_redline as mark_changes
-from reportgen.compare.redline import finish_html
+from reportgen.compare.redline import finish_html, mark_changes
 from reportgen.content.models import Edition
 from reportgen.editions.find import EditionRef
 from reportgen.editions.freeze import load_checked_edition

@@ -43,6 +43,7 @@ from reportgen.editions.find import EditionRef, load_stage, scan_editions
 from reportgen.editions.freeze import edition_inputs, fingerprint
 from reportgen.errors import ContentError, OutputError, Problem, ReportgenError
 from reportgen.paths import DEFAULT_THEME, PACKAGE_DIR, Project, package_digest
+from reportgen.text.persian import short_jalali_date
 from reportgen.typeset import ENGINE_LIBRARIES, die_with_parent
 
 SCHEMA = "reportgen-release/2"
@@ -355,7 +356,7 @@ def _entry(project: Project, artifact: Artifact, built: Built, fields: dict[str,
         "stage": artifact.ref.stage,
         "edition": artifact.ref.edition,
         "base_edition": artifact.base.edition if artifact.base else None,
-        "date_jalali": f"{date.year:04d}/{date.month:02d}/{date.day:02d}",
+        "date_jalali": short_jalali_date(date),
         "date_iso": date.togregorian().isoformat(),
         "pages": built.pages,
         "size": built.size,

@@ -1,0 +1,1 @@
+"""Comparing editions: the diff, its text/JSON/HTML forms, and redline marking."""

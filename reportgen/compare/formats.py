@@ -33,17 +33,13 @@ string or JSON form. ``JSON_SCHEMA`` is the same as a JSON Schema document.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Final, Literal
 
-import arabic_reshaper
-from bidi import get_display
-
 from reportgen.compare.diff import CHANGE_KINDS, Change, EditionDiff, FieldChange, SectionChange, WordOp
-from reportgen.text.persian import to_persian_digits
+from reportgen.text.persian import to_persian_digits, visual
 
 SCHEMA_ID: Final = "reportgen-diff/1"
 
@@ -173,7 +169,6 @@ def to_json(diff: EditionDiff) -> str:
 
 # ---------------------------------------------------------------- text
 
-_PERSIAN = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
 _RED, _GREEN, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[0m"
 # Deleted and inserted runs are first enclosed in stand-in marks of a strong direction
 # (Hebrew letters for right-to-left runs, private-use characters for left-to-right ones)
@@ -246,11 +241,6 @@ def _paint(text: str, colour: bool) -> str:
             out.append((_CLOSE if inside else _OPEN)[_MARK_OP[char], colour])
             inside = not inside
     return "".join(out)
-
-
-def visual(text: str) -> str:
-    """Logical right-to-left text shaped and put in visual order, when it holds Persian."""
-    return str(get_display(arabic_reshaper.reshape(text), base_dir="R")) if _PERSIAN.search(text) else text
 
 
 def _summary_lines(diff: EditionDiff) -> list[list[Segment]]:

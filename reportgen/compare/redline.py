@@ -139,7 +139,7 @@ def _comment_index(new: Edition) -> dict[str, list[str]]:
     return index
 
 
-def build_redline(old: Edition, new: Edition) -> tuple[Edition, Redline]:
+def mark_changes(old: Edition, new: Edition) -> tuple[Edition, Redline]:
     """The marked newer edition and what its render needs to show the changes."""
     diff = diff_editions(old, new)
     redline = Redline(diff, f"ویرایش {ordinal_in_words(old.entry.number)}")

@@ -1,0 +1,1 @@
+"""Content: YAML read with its positions into typed, validated models."""

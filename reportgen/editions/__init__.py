@@ -1,0 +1,1 @@
+"""Editions: finding, loading, freezing, creating and publishing them."""

@@ -24,7 +24,7 @@ from reportgen.editions.find import EditionRef, load_edition, load_stage
 from reportgen.editions.freeze import check_frozen, edition_inputs, fingerprint
 from reportgen.errors import EditionError
 from reportgen.paths import Project
-from reportgen.text.persian import ordinal_in_words
+from reportgen.text.persian import ordinal_in_words, short_jalali_date
 
 # Files that belong to one edition only and are not carried into the next.
 NOT_CARRIED_OVER = frozenset({"comments.yaml", *REPORT_COPIES})
@@ -125,7 +125,7 @@ def new_edition(project: Project, report: str, stage_number: int, date: jdatetim
     def append(data: Any) -> None:
         data["editions"].append(CommentedMap([
             ("number", ref.edition),
-            ("date", f"{date.year:04d}/{date.month:02d}/{date.day:02d}"),
+            ("date", short_jalali_date(date)),
             ("status", EditionStatus.draft.value),
             ("summary", placeholder_summary(ref.edition)),
         ]))  # fmt: skip

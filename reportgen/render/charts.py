@@ -21,21 +21,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import arabic_reshaper
-from bidi import get_display
-
 from reportgen.text.numbers import format_number
+from reportgen.text.persian import visual
 
 FONT_FAMILY = "Vazirmatn"
 COLOURS = ("#1f5f8b", "#c8782a", "#2f7f6f", "#8b1f3f", "#6b3f8b", "#7f8f2f", "#3f6b8b", "#8b5a1f")
 WIDTH_INCHES, HEIGHT_INCHES = 6.3, 3.0
-_RESHAPER = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": True})
-
-
-def visual(text: str) -> str:
-    """Logical Persian → shaped glyphs in left-to-right visual order, diacritics kept (for SVG text)."""
-    return str(get_display(_RESHAPER.reshape(text)))
-
 
 @cache
 def _matplotlib(fonts: Path | None) -> Any:

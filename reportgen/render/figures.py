@@ -11,11 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-import arabic_reshaper
-from bidi import get_display
-
 from reportgen.content.models import RoadmapStage
-from reportgen.text.persian import to_persian_digits
+from reportgen.text.persian import to_persian_digits, visual
 
 # Geometry in SVG user units (the figure is scaled to the text width).
 WIDTH = 640
@@ -26,15 +23,6 @@ MARGIN = 8
 LABEL_CHARS_PER_LINE = 34
 FONT = "Vazirmatn"
 BAR_COLOURS = ("#1f5f8b", "#2f7f6f", "#8b5a1f", "#6b3f8b", "#8b1f3f", "#3f6b8b", "#5f7f2f")
-
-
-# The reshaper deletes diacritics by default: «آیندهٔ شهر» would print «آینده شهر».
-_RESHAPER = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False})
-
-
-def visual(text: str) -> str:
-    """Logical Persian text → shaped glyphs in left-to-right visual order, diacritics kept."""
-    return str(get_display(_RESHAPER.reshape(text)))
 
 
 def wrap_words(text: str, width: int) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
 import jdatetime
 
@@ -82,13 +84,43 @@ def parse_jalali_date(value: object) -> jdatetime.date:
         raise ValueError(f"'{value}' is not a valid Jalali date") from None
 
 
+def short_jalali_date(date: jdatetime.date) -> str:
+    """«1403/09/20»: the short form, in Latin digits, as YAML, manifests and the terminal write it."""
+    return f"{date.year:04d}/{date.month:02d}/{date.day:02d}"
+
+
 def format_jalali_date(date: jdatetime.date, *, long: bool = True) -> str:
-    """«۲۰ آذر ۱۴۰۳» (long) or «۱۴۰۳/۰۹/۲۰» (short), in Persian digits."""
+    """«۲۰ آذر ۱۴۰۳» (long) or «۱۴۰۳/۰۹/۲۰» (short), in Persian digits, as print shows it."""
     if long:
         return to_persian_digits(f"{date.day} {MONTHS[date.month - 1]} {date.year}")
-    return to_persian_digits(f"{date.year:04d}/{date.month:02d}/{date.day:02d}")
+    return to_persian_digits(short_jalali_date(date))
 
 
 def jalali_month_year(date: jdatetime.date) -> str:
     """«آذر ۱۴۰۳», as a title page prints it."""
     return f"{MONTHS[date.month - 1]} {to_persian_digits(date.year)}"
+
+
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+@cache
+def _reshaper() -> Any:
+    import arabic_reshaper  # only SVG text and terminals need it
+
+    # Diacritics (harakat) are part of the text: the default configuration deletes them.
+    return arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": True})
+
+
+def visual(text: str) -> str:
+    """Logical Persian text as shaped glyphs in left-to-right visual order, for SVG ``<text>`` and terminals.
+
+    Neither draws right-to-left text itself. The base direction is right to
+    left; text without Arabic-script letters is returned as it is. HTML never
+    goes through this: WeasyPrint shapes and orders the logical text.
+    """
+    if not _ARABIC_SCRIPT.search(text):
+        return text
+    from bidi import get_display
+
+    return str(get_display(_reshaper().reshape(text), base_dir="R"))

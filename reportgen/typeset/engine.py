@@ -153,7 +153,7 @@ def _layout_collection() -> Iterator[Callable[[], object]]:
     """Cyclic garbage collection tuned for one layout; yields a function to call between layout and drawing.
 
     Layout builds millions of objects that all live until it ends, so every
-    full collection during it scans them in vain (about 15 % of layout time);
+    full collection during it scans them in vain (a noticeable share of layout time);
     young collections stay on to catch short-lived cycles. The garbage freed
     when layout ends (the pre-layout box tree) is collected before drawing, so
     the PDF is written into that memory rather than into new memory.
@@ -211,8 +211,7 @@ def _shared_styles(style_key: str, stylesheets: tuple[Path, ...], extra_css: str
 
     The key is a digest of the stylesheets' and fonts' bytes (``partcache``).
     A process laying out part after part then parses the CSS once and keeps
-    Pango's font caches warm (2–3 % of the parts' CPU on the 100-page
-    benchmark edition), for the same PDF bytes. The warnings of the parse are
+    Pango's font caches warm, for the same PDF bytes. The warnings of the parse are
     kept and fail every part, not just the first.
     """
     return _parse_styles(stylesheets, extra_css, ConfinedFetcher(roots))

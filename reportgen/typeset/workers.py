@@ -5,8 +5,8 @@ start while the content is still being loaded and rendered.
 
 Where the platform allows, workers are forked from a small server process
 that has imported WeasyPrint once (``forkserver`` with a preload): a cold
-parallel build then pays WeasyPrint's import — about 0.4 s, mostly its C
-declarations being parsed — once rather than once per worker, and the
+parallel build then pays WeasyPrint's import — mostly its C declarations
+being parsed — once rather than once per worker, and the
 workers are ready as soon as that one import is done. They are never forked
 from the building process itself, which may already hold Pango and
 fontconfig state; elsewhere they are spawned as clean interpreters.
@@ -70,11 +70,10 @@ def _import_weasyprint() -> None:
 def _prepare_worker() -> None:
     """The first thing every worker runs: WeasyPrint imported (already, when forked from the server), then frozen.
 
-    Frozen objects — mostly the modules', some 55 000 — are never scanned by
+    Frozen objects — mostly the modules' — are never scanned by
     the garbage collector again. Each part collects twice (see
-    ``typeset._layout_collection``); frozen, those collections take a few
-    milliseconds rather than tens: on the 100-page benchmark edition the parts
-    need about 4 % less CPU.
+    ``engine._layout_collection``); frozen, those collections are much
+    shorter (``make bench`` measures what that saves).
     """
     die_with_parent()
     _import_weasyprint()

@@ -1,8 +1,8 @@
 """Leader dots drawn a few at a time rather than one by one.
 
 WeasyPrint lays ``leader(".")`` out as one text box per dot, each drawn on its
-own (its own text object, font and colour state): the contents and lists of a
-100-page edition hold some 14 000 dots, a third of the time their pages take.
+own (its own text object, font and colour state): in the contents and lists,
+the dots take much of the time their pages take (see ``make bench``).
 After layout, this joins each leader's dots — equally spaced copies of one
 text box — into runs of ``RUN`` dots, each a single text box starting where
 its first dot was. Pango gives a run the font's own advances, which differ

@@ -1,0 +1,1 @@
+"""Building: one edition through every stage, rebuilds on save, releases, atomic writes."""
