@@ -1,1 +1,0 @@
-"""Building: one edition through every stage, rebuilds on save, releases, atomic writes."""
