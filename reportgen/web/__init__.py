@@ -1,0 +1,1 @@
+"""The edition on the web and the public consultation."""
