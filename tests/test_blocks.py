@@ -93,11 +93,21 @@ def test_chart_svg_keeps_text_as_text_in_the_report_font() -> None:
     assert 'id="c1-' in svg and 'id="figure_1"' not in svg
 
 
-def test_visual_keeps_diacritics() -> None:
+def test_visual_keeps_diacritics_joins_heh_hamza_and_mirrors_brackets() -> None:
     assert "\u064e" in visual("شَهر")
+    assert "\u0654" not in visual("منطقهٔ یک") and "\ufba5" in visual("منطقهٔ یک")  # final ۀ, one glyph
+    assert "\u06c0" in visual("ادارهٔ")  # isolated: the letter itself (the font has no U+FBA4)
+    assert visual("تحلیل (PESTEL)").startswith("(PESTEL)")
+    shaped = visual("۱۴۰۲ (برآورد)")
+    assert shaped.startswith("(") and shaped.endswith("۱۴۰۲") and ")" in shaped
 
 
 # ---------------------------------------------------------------- the built edition
+
+
+def test_the_stage_notice_replaces_the_reports(blocks_pdf: BuiltPdf) -> None:
+    back = _plain(blocks_pdf.pages_text()[1]).replace("\u200c", "")
+    assert "ارقام این مرحله نمونهاند" in back and "ارقام این گزارش آزمایشی" not in back
 
 
 def test_table_numbers_print_with_persian_separators(blocks_pdf: BuiltPdf) -> None:

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 import jdatetime
-from pydantic import ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from reportgen.content.models import (
     Item,
@@ -195,11 +195,32 @@ class Label(Item):
     label: Text
 
 
+class MarkShape(StrEnum):
+    """Legend marks, drawn by the stylesheet (the report's font has no geometric shapes)."""
+
+    circle = "circle"
+    half = "half"
+    ring = "ring"
+    square = "square"
+    square_ring = "square-ring"
+    triangle = "triangle"
+    dot = "dot"
+
+
+MARK_CHARACTERS = {"●": MarkShape.circle, "◐": MarkShape.half, "○": MarkShape.ring, "■": MarkShape.square,
+                   "□": MarkShape.square_ring, "▲": MarkShape.triangle, "•": MarkShape.dot}  # fmt: skip
+"""The characters a legend may name its mark by, for the shape that stands for them."""
+
+
+def _mark_shape(value: object) -> object:
+    return MARK_CHARACTERS.get(value, value) if isinstance(value, str) else value
+
+
 class LegendKey(Model):
     key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=32)]
     label: Text
-    symbol: Annotated[str, StringConstraints(min_length=1, max_length=4)] | None = None
-    """Printed in the cell (default: a filled circle per legend position)."""
+    symbol: Annotated[MarkShape, BeforeValidator(_mark_shape)] | None = None
+    """The cell's mark, by name or character (● ◐ ○ ■ □ ▲ •); default: one per legend position."""
 
 
 CellValue = Union[str, Annotated[tuple[Entry, ...], NonEmpty, UniqueIds]]  # noqa: UP007

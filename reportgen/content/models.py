@@ -204,6 +204,9 @@ class Stage(Model):
     """Title of the stage report, e.g. «مطالعات پایه و تدارک محیط برنامه»."""
     editions: Annotated[tuple[EditionEntry, ...], NonEmpty]
     """The edition manifest, oldest first."""
+    notice: RichText | None = None
+    """Printed on the back of the title page instead of the report's notice (e.g. that this stage's figures
+    are illustrative)."""
 
     # Ordering rules (unique numbers, ascending, dates never going back) are
     # checked in validate.py, where each problem can point at its entry.

@@ -27,6 +27,7 @@ from reportgen.content.blocks import (
     Definitions,
     Hierarchy,
     Indicators,
+    MarkShape,
     Matrix,
     Node,
     Prose,
@@ -41,7 +42,7 @@ from reportgen.content.blocks import (
 from reportgen.content.labels import Labels
 from reportgen.content.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, Edition, Item, Section, item_name
 from reportgen.errors import TemplateError
-from reportgen.render.charts import chart_svg
+from reportgen.render.charts import chart_svg, visual
 from reportgen.render.figures import gantt_svg
 from reportgen.text.markdown import render_markdown
 from reportgen.text.numbers import format_number, format_percent
@@ -303,7 +304,8 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
         return (edition_dir / src).resolve().as_uri()
 
     def gantt(block: Timeline) -> Markup:
-        return Markup(gantt_svg([(t.label, t.start, t.duration) for t in block.tasks], month_label=block.unit))
+        rows = [(t.label, t.start, t.duration) for t in block.tasks]
+        return Markup(gantt_svg(rows, month_label=block.unit, shape=visual))
 
     environment.filters.update(xmd=rich, xmd_inline=lambda text: rich(text, inline=True))
     environment.globals.update(
@@ -318,15 +320,11 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
 
 SWOT_QUADRANTS = (("strengths", "نقاط قوت"), ("weaknesses", "نقاط ضعف"),
                   ("opportunities", "فرصت‌ها"), ("threats", "تهدیدها"))  # fmt: skip
-MARKS = 6
-"""Shapes drawn by CSS for legend keys without a symbol (the report font has no geometric shapes)."""
-
-
 def legend_symbol(matrix: Matrix, key: str) -> Markup:
-    """What a matrix cell holding legend ``key`` prints: its symbol, else a drawn mark."""
+    """What a matrix cell holding legend ``key`` prints: its mark, drawn by the stylesheet."""
+    shapes = list(MarkShape)
     for position, entry in enumerate(matrix.legend):
         if entry.key == key:
-            if entry.symbol:
-                return escape(entry.symbol)
-            return Markup(f'<span class="mark mark-{position % MARKS + 1}" title="{escape(entry.label)}"></span>')
+            shape = entry.symbol or shapes[position % len(shapes)]
+            return Markup(f'<span class="mark mark-{shape.value}" title="{escape(entry.label)}"></span>')
     return escape(key)
