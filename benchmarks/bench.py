@@ -53,13 +53,13 @@ from report import (  # noqa: E402
     format_table,
 )
 from workloads import (  # noqa: E402
-    EDITION,
     REPO,
     REPORT,
     SAMPLE,
     STAGE,
     Workload,
     edit_one_word,
+    make_stage2_workload,
     make_workload,
     units_per_repetition,
 )
@@ -165,18 +165,21 @@ class Bench:
         return [REPORTGEN, "--project", str(workload.root), *args]
 
     def build_argv(self, workload: Workload, *extra: str) -> list[str]:
-        return self.reportgen(workload, "build", REPORT, "--stage", str(STAGE), "--edition", str(EDITION),
+        return self.reportgen(workload, "build", REPORT, "--stage", str(workload.stage),
+                              "--edition", str(workload.edition),
                               "-o", str(workload.output), *extra)  # fmt: skip
 
     # -- one workload
 
-    def workload(self, name: str, units: int | None) -> None:
-        workload = make_workload(name, self.scratch / name.replace(" ", "-"), units)
+    def workload(self, name: str, units: int | None, workload: Workload | None = None) -> None:
+        workload = workload or make_workload(name, self.scratch / name.replace(" ", "-"), units)
         info: dict[str, Any] = {"units": units, "draft": workload.draft}
         self.workloads[name] = info
         try:
             run_checked(self.reportgen(workload, "validate"), timeout=self.remaining())
             html = save_html(workload)
+            if workload.stage != STAGE:
+                info["charts"] = chart_cost(workload)
         except Exception as error:  # noqa: BLE001 (reportgen may be mid-change: report, don't crash)
             for measurement in (BASELINE, SINGLE, PARALLEL, REBUILD, WATCH):
                 self.unavailable(name, None, measurement, f"workload not ready: {error}")
@@ -225,7 +228,8 @@ class Bench:
         """Start ``reportgen watch``, wait for its first build, edit one word, time until the new PDF is whole."""
         workload.output.mkdir(exist_ok=True)
         workload.pdf.unlink(missing_ok=True)
-        argv = self.reportgen(workload, "watch", REPORT, "--stage", str(STAGE), "--edition", str(EDITION),
+        argv = self.reportgen(workload, "watch", REPORT, "--stage", str(workload.stage),
+                              "--edition", str(workload.edition),
                               "-o", str(workload.output))  # fmt: skip
         watcher = Watcher.start(argv)
         try:
@@ -261,7 +265,7 @@ class Bench:
         """``reportgen release`` of the sample project twice: the second run has nothing to do."""
         workload = make_workload(name, self.scratch / "release", None)
         argv = self.reportgen(workload, "release", "-o", str(workload.root / "rel"), "--quiet")
-        first = self.record(name, None, "release, first run (3 artifacts)", lambda: (self.run(argv), {}))
+        first = self.record(name, None, "release, first run (every artifact)", lambda: (self.run(argv), {}))
         if first.available:
             self.record(name, None, "release, no-op (2nd run)", lambda: (self.run(argv), {}))
         else:
@@ -307,10 +311,50 @@ def save_html(workload: Workload) -> Path:
     from reportgen.paths import Project
 
     project = Project.at(workload.root)
-    html = render_html(project, load_edition(project, EditionRef(REPORT, STAGE, EDITION)))
+    ref = EditionRef(REPORT, workload.stage, workload.edition)
+    html = render_html(project, load_edition(project, ref), ref)
     path = workload.root / "edition.html"
     path.write_text(html, encoding="utf-8")
     return path
+
+
+_CHART_COST = """
+import json, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+from reportgen.build.pipeline import render_html
+from reportgen.editions.find import EditionRef, load_edition
+from reportgen.paths import Project
+import reportgen.render.blocks as blocks
+project = Project.at(Path(sys.argv[1]))
+ref = EditionRef(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+edition = load_edition(project, ref)
+calls = []
+real = blocks.chart_svg
+def timed(*args, **kwargs):
+    start = time.perf_counter()
+    svg = real(*args, **kwargs)
+    calls.append(time.perf_counter() - start)
+    return svg
+blocks.chart_svg = timed
+start = time.perf_counter()
+render_html(project, edition, ref)
+with_charts = time.perf_counter() - start
+print(json.dumps({"charts": len(calls), "first_chart_s": round(calls[0], 3) if calls else None,
+                  "later_charts_mean_s": round(sum(calls[1:]) / max(1, len(calls) - 1), 4),
+                  "all_charts_s": round(sum(calls), 3), "render_html_s": round(with_charts, 3)}))
+"""
+
+
+def chart_cost(workload: Workload) -> dict[str, object]:
+    """What the charts cost in a fresh process: the first (matplotlib's import and font set-up), the rest."""
+    usage = run_measured([sys.executable, "-c", _CHART_COST, str(workload.root), REPORT, str(workload.stage),
+                          str(workload.edition)], timeout=300)  # fmt: skip
+    if not usage.ok:
+        return {"error": first_error_line(usage.stderr)}
+    result: dict[str, object] = json.loads(usage.stdout.strip().splitlines()[-1])
+    print(f"  charts: {result}", file=sys.stderr, flush=True)
+    return result
 
 
 def count_pages(pdf: Path) -> int:
@@ -414,8 +458,9 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: only the sample and the 100-page edition")
-    parser.add_argument("--sizes", default="sample,100,400",
-                        help="comma-separated workloads: 'sample' and/or page counts (default: %(default)s)")
+    parser.add_argument("--sizes", default="sample,stage-2,100,400",
+                        help="comma-separated workloads: 'sample', 'stage-2' and/or page counts "
+                             "(default: %(default)s)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the results (default: "
                         "benchmarks/results.json)")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1,
@@ -423,10 +468,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=BUDGET_SECONDS,
                         help="seconds after which no new measurement starts (default: %(default)s)")
     args = parser.parse_args(argv)
-    args.sizes = ["sample", "100"] if args.quick else [s.strip() for s in args.sizes.split(",") if s.strip()]
+    args.sizes = ["sample", "stage-2", "100"] if args.quick else [s.strip() for s in args.sizes.split(",") if s.strip()]
     for size in args.sizes:
-        if size != "sample" and not size.isdigit():
-            parser.error(f"--sizes: '{size}' is neither 'sample' nor a page count")
+        if size not in ("sample", "stage-2") and not size.isdigit():
+            parser.error(f"--sizes: '{size}' is neither 'sample', 'stage-2' nor a page count")
     return args
 
 
@@ -439,6 +484,10 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
             bench.workload("sample", None)
             bench.release("sample")
             bench.diffs("sample")
+            continue
+        if size == "stage-2":
+            print("stage-2 sample edition (generic chapters, charts) …", file=sys.stderr, flush=True)
+            bench.workload("stage 2", None, make_stage2_workload("stage 2", scratch / "stage-2"))
             continue
         if calibration is None:
             key = calibration_key()

@@ -36,10 +36,12 @@ class Workload:
     root: Path
     draft: bool
     units: int = 0
+    stage: int = STAGE
+    edition: int = EDITION
 
     @property
     def edition_dir(self) -> Path:
-        return self.root / "content" / REPORT / f"stage-{STAGE}" / f"edition-{EDITION}"
+        return self.root / "content" / REPORT / f"stage-{self.stage}" / f"edition-{self.edition}"
 
     @property
     def output(self) -> Path:
@@ -47,7 +49,7 @@ class Workload:
 
     @property
     def pdf(self) -> Path:
-        return self.output / f"{REPORT}_stage-{STAGE}_edition-{EDITION}.pdf"
+        return self.output / f"{REPORT}_stage-{self.stage}_edition-{self.edition}.pdf"
 
     @property
     def cache(self) -> Path:
@@ -78,6 +80,16 @@ def make_draft(root: Path) -> None:
     for number in range(1, EDITION):
         shutil.rmtree(stage_dir / f"edition-{number}")
     (stage_dir / f"edition-{EDITION}" / "comments.yaml").unlink(missing_ok=True)
+
+
+STAGE_2 = (2, 1)
+"""The stage-2 sample (generic chapters, charts included): stage and edition."""
+
+
+def make_stage2_workload(name: str, root: Path) -> Workload:
+    """The stage-2 sample edition as it is (published: no rebuild or watch rows)."""
+    make_project(root)
+    return Workload(name, root, draft=False, stage=STAGE_2[0], edition=STAGE_2[1])
 
 
 def make_workload(name: str, root: Path, units: int | None) -> Workload:

@@ -163,6 +163,23 @@ def test_lists_of_tables_and_figures_hold_the_blocks(blocks_pdf: BuiltPdf) -> No
         assert caption in front, caption
 
 
+def test_the_readme_example_of_another_kind_of_report_validates(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    path = "water-annual/stage-1/edition-1/chapters/01-supply.yaml"
+    match = re.search(rf"```yaml\n# content/({path})\n(.*?)```", readme, re.S)
+    assert match, "the README's example chapter"
+    chapter = tmp_path / "content" / match.group(1)
+    chapter.parent.mkdir(parents=True)
+    chapter.write_text(match.group(2), encoding="utf-8")
+    (tmp_path / "content" / "water-annual" / "report.yaml").write_text(
+        "title: گزارش سالانهٔ شرکت آب\ncity: نمونه\nclient: شرکت آب\nconsultant: واحد برنامه‌ریزی\n", encoding="utf-8")
+    (tmp_path / "content" / "water-annual" / "stage-1" / "stage.yaml").write_text(
+        "number: 1\ntitle: سال ۱۴۰۳\nlabel: گزارش سالانه\neditions:\n  - number: 1\n    date: 1404/02/01\n"
+        "    summary: نخستین ویرایش.\n", encoding="utf-8")  # fmt: skip
+    edition = load_edition(Project.at(tmp_path), EditionRef("water-annual", 1, 1))
+    assert edition.stage.label == "گزارش سالانه" and list(edition.sections) == ["supply"]
+
+
 # ---------------------------------------------------------------- editions and diff
 
 
@@ -197,3 +214,52 @@ def test_diff_names_a_changed_cell_chart_datum_and_swot_entry(blocks_project: Pr
     assert len(changes) == 3
     edition = load_edition(Project.at(root), EditionRef("blocks-town", 2, 2))
     assert list(edition.sections) == ["foreword", "people", "analysis"]
+    # The redline of the pair marks the changed SWOT entry's words and row in the typeset edition.
+    redline = tmp_path / "redline.pdf"
+    result = runner.invoke(main, [*common, "diff", "blocks-town", "--stage", "2", "--from", "1", "--to", "2",
+                                  "--format", "pdf", "-o", str(redline)])  # fmt: skip
+    assert result.exit_code == 1 and redline.exists(), result.output
+    summary = _plain(BuiltPdf(build_result(redline)).text(first=1, last=6)).replace("\u200c", "")
+    assert "خشکسالی و کمآبی" in summary and "روند درآمد شهرداری" in summary
+
+
+def build_result(path: Path) -> Any:
+    from reportgen.build.pipeline import BuildResult
+
+    return BuildResult(REF, path, len(pypdf.PdfReader(path).pages), 0.0)
+
+
+def test_diff_of_the_hamedan_stage_2_sample_names_each_change(tmp_path: Path) -> None:
+    """A draft edition 2 of the real stage-2 sample: a table cell, a chart datum and a SWOT entry changed."""
+    root = tmp_path / "project"
+    report = root / "content" / "hamedan-strategic-plan"
+    report.mkdir(parents=True)
+    shutil.copyfile(REPO / "content" / "hamedan-strategic-plan" / "report.yaml", report / "report.yaml")
+    shutil.copytree(REPO / "content" / "hamedan-strategic-plan" / "stage-2", report / "stage-2")
+    runner = CliRunner()
+    common = ["--project", str(root)]
+    stage = (report / "stage-2" / "stage.yaml").read_text(encoding="utf-8")
+    if "status: published" not in stage:
+        runner.invoke(main, [*common, "edition", "publish", "hamedan-strategic-plan", "--stage", "2", "--edition", "1"])
+    new = runner.invoke(main, [*common, "edition", "new", "hamedan-strategic-plan", "--stage", "2",
+                               "--date", "1405/01/20"])  # fmt: skip
+    assert new.exit_code == 0, new.output
+    chapters = report / "stage-2" / "edition-2" / "chapters"
+    edits = {
+        "04-population.yaml": ("population: 525000,", "population: 526000,"),
+        "07-heritage-mobility.yaml": ("values: [118, 64,", "values: [120, 64,"),
+        "09-strategic-analysis.yaml": ("{id: s-heritage, text: میراث تاریخی", "{id: s-heritage, text: میراث کهن"),
+    }
+    for name, (old, new_text) in edits.items():
+        text = (chapters / name).read_text(encoding="utf-8")
+        assert text.count(old) == 1, (name, old)
+        (chapters / name).write_text(text.replace(old, new_text), encoding="utf-8")
+    result = runner.invoke(main, [*common, "diff", "hamedan-strategic-plan", "--stage", "2", "--from", "1",
+                                  "--to", "2", "--format", "json"])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    changes = json.loads(result.output)["changes"]
+    named = {(c["item_id"], f["field"], f["old"], f["new"]) for c in changes for f in c["fields"]}
+    assert ("census-1390", "population", "525000", "526000") in named
+    assert any(field.endswith("[فروردین]") and (old, new_) == ("118", "120") for _, field, old, new_ in named)
+    assert any(item == "s-heritage" and field == "text" for item, field, _, _ in named)
+    assert len(changes) == 3

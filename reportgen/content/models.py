@@ -204,6 +204,8 @@ class Stage(Model):
     """Title of the stage report, e.g. «مطالعات پایه و تدارک محیط برنامه»."""
     editions: Annotated[tuple[EditionEntry, ...], NonEmpty]
     """The edition manifest, oldest first."""
+    label: Text | None = None
+    """What the cover, footer and metadata call this report instead of «گزارش مرحلهٔ اول» (e.g. «گزارش سالانه»)."""
     notice: RichText | None = None
     """Printed on the back of the title page instead of the report's notice (e.g. that this stage's figures
     are illustrative)."""
