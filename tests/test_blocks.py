@@ -147,6 +147,18 @@ def test_cross_references_print_numbers_and_link(blocks_pdf: BuiltPdf) -> None:
     assert {"blk-population", "item-analysis-swot-town-s-heritage"} <= set(destinations)
 
 
+def test_cross_references_between_chapters_survive_a_parallel_build(blocks_project: Project, blocks_pdf: BuiltPdf,
+                                                                    tmp_path: Path) -> None:  # fmt: skip
+    parallel = build_edition(blocks_project, REF, output_dir=tmp_path, jobs=2)
+
+    def link_counts(path: Path) -> list[int]:
+        pages = pypdf.PdfReader(path).pages
+        return [sum(a.get_object().get("/Subtype") == "/Link" for a in page.get("/Annots") or []) for page in pages]
+
+    assert parallel.pages == blocks_pdf.result.pages
+    assert link_counts(parallel.path) == link_counts(blocks_pdf.path)
+
+
 def test_block_sub_headings_enter_contents_and_outline(blocks_pdf: BuiltPdf) -> None:
     contents = _plain(blocks_pdf.pages_text()[2])
     for title in ("روند جمعیت", "ساختار سنی", "تعاریف", "تحلیل راهبردی"):

@@ -157,6 +157,15 @@ def is_large(html: str) -> bool:
     return len(html) >= LARGE_DOCUMENT_CHARACTERS
 
 
+_HREF = re.compile(r'<a\b[^>]*?\bhref="#([^"]+)"')
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _foreign_anchors(chapter: str) -> frozenset[str]:
+    """Anchors a chapter links to that live in another part (a cross-reference to another chapter)."""
+    return frozenset(_HREF.findall(chapter)) - frozenset(_ID.findall(chapter))
+
+
 def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_dir: Path | None,
                      session: Session | None = None) -> TypesetResult:  # fmt: skip
     """Typeset a document chapter by chapter in ``jobs`` processes, reusing cached parts.
@@ -179,7 +188,7 @@ def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_di
 def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, session: Session,
              originals: dict[str, Path]) -> TypesetResult:  # fmt: skip
     chapter_jobs = [Job(chapter, _BLANK_FOOTERS, lineage=found.group(1) if (found := _CHAPTER_ID.search(chapter))
-                        else None) for chapter in split.chapters]  # fmt: skip
+                        else None, foreign=_foreign_anchors(chapter)) for chapter in split.chapters]  # fmt: skip
     chapters = _render_all(chapter_jobs, settings, cache, session)
     # Body page numbers, and where every chapter anchor landed.
     labels: dict[str, str] = {}

@@ -377,10 +377,12 @@ def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: Rendere
         _overlay(merged, merged.pages[len(front.page_sizes) + offset], stamp_pdf, stamp, offset)
     with merged.open_outline() as outline:
         outline.root.extend(_outline_tree(outline_entries))
-    # Links from the contents (and other front references) to the chapters.
+    # Links from the contents (and other front references) to the chapters, and between chapters.
     anchors = {name: (starts[i] + page, x, y) for i, chapter in enumerate(chapters)
                for name, (page, x, y) in chapter.anchors.items()}  # fmt: skip
-    for page_index, target, rectangle in front.links:
+    links = [*front.links, *((starts[i] + page, target, rectangle) for i, chapter in enumerate(chapters)
+                             for page, target, rectangle in chapter.links)]  # fmt: skip
+    for page_index, target, rectangle in links:
         if target in anchors:
             destination, x, y = anchors[target]
             link = pikepdf.Dictionary(
