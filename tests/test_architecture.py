@@ -181,3 +181,20 @@ def test_the_web_layer_sits_on_top_and_never_typesets() -> None:
     loaded = loaded_by("reportgen.cli")
     for heavy in ("starlette", "sqlalchemy", "alembic", "uvicorn", "selenium"):
         assert f"'{heavy}'" not in loaded, heavy
+
+
+def test_only_the_chart_module_imports_matplotlib() -> None:
+    """matplotlib is heavy (half a second to import): one module draws charts, and only on the first chart."""
+    users = {name for name, found in MODULES.items() if "matplotlib" in found}
+    assert users == {"render.charts"}, users
+    top_level = [node for node in ast.parse((PACKAGE / "render" / "charts.py").read_text(encoding="utf-8")).body
+                 if isinstance(node, (ast.Import, ast.ImportFrom))]  # fmt: skip
+    assert not any("matplotlib" in ast.dump(node) for node in top_level)
+
+
+def test_generic_blocks_are_content_not_rendering() -> None:
+    """The block models and their checks import nothing above ``content``."""
+    for name in ("content.blocks", "content.blockcheck"):
+        above = {m for m in MODULES[name] if m.startswith("reportgen.") and not m.startswith(
+            ("reportgen.content", "reportgen.text", "reportgen.errors"))}  # fmt: skip
+        assert not above, (name, above)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +96,16 @@ def chart_svg(
 ) -> str:  # fmt: skip
     """An SVG chart: ``kind`` is bar, stacked-bar, line or pie; ``series`` are (name, values).
 
-    Every id inside starts with ``prefix``, so that several charts share one document.
+    Every id inside starts with ``prefix``, so that several charts share one document. A chart
+    already drawn with the same data in this process is not drawn again (``watch`` rebuilds).
     """
+    frozen = tuple((name, tuple(values)) for name, values in series)
+    return _drawn(kind, tuple(categories), frozen, unit, title, fonts, prefix)
+
+
+@lru_cache(maxsize=256)
+def _drawn(kind: str, categories: tuple[str, ...], series: tuple[tuple[str, tuple[float, ...]], ...],
+           unit: str | None, title: str, fonts: Path | None, prefix: str) -> str:  # fmt: skip
     matplotlib = _matplotlib(fonts)
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
