@@ -226,6 +226,23 @@ def test_diff_names_a_changed_cell_chart_datum_and_swot_entry(blocks_project: Pr
     assert len(changes) == 3
     edition = load_edition(Project.at(root), EditionRef("blocks-town", 2, 2))
     assert list(edition.sections) == ["foreword", "people", "analysis"]
+    # A comments register names blocks and their items as chapter-id/item-id.
+    comments = root / "content" / "blocks-town" / "stage-2" / "edition-2" / "comments.yaml"
+    comments.write_text("""title: پاسخ به نظرات
+comments:
+  - id: c1
+    sender: شورای شهر
+    date: 1404/03/20
+    text: خشکسالی را دقیق‌تر بنویسید و جمعیت ۱۴۰۰ را بازبینی کنید.
+    concerns: [analysis/t-drought, people/y1400, people/trend-line, analysis/nothing-here]
+""", encoding="utf-8")
+    refused = runner.invoke(main, [*common, "validate"])
+    assert refused.exit_code == 1
+    assert "comments[0].concerns[3]: 'analysis/nothing-here': no item 'nothing-here' in analysis" in refused.output
+    assert refused.output.count("concerns[") == 1
+    comments.write_text(comments.read_text(encoding="utf-8").replace(", analysis/nothing-here", ""), encoding="utf-8")
+    assert runner.invoke(main, [*common, "validate"]).exit_code == 0
+    comments.unlink()
     # The redline of the pair marks the changed SWOT entry's words and row in the typeset edition.
     redline = tmp_path / "redline.pdf"
     result = runner.invoke(main, [*common, "diff", "blocks-town", "--stage", "2", "--from", "1", "--to", "2",
