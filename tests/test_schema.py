@@ -24,6 +24,8 @@ def _exported(tmp_path: Path) -> dict[str, dict[str, object]]:
 
 
 def _stem(path: Path) -> str:
+    if path.parent.name == "chapters":
+        return "chapter"
     return "stage" if path.name == "stage.yaml" else path.stem
 
 

@@ -122,6 +122,7 @@ def _check_table(table: Table, where: PathKey, loaded: LoadedFile, problems: lis
                 problems.append(loaded.problem(at, f"no numeric column '{key}' to total"
                                                + _known(sums)))  # fmt: skip
                 continue
+            raw = "" if raw is None else str(raw)
             if raw.strip() in NULL_WORDS:
                 continue
             try:

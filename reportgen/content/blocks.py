@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 import jdatetime
-from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag, WithJsonSchema
 
 from reportgen.content.models import (
     Item,
@@ -87,7 +87,7 @@ class Row(Item):
 
 class Totals(Model):
     label: Text = "جمع"
-    columns: dict[ItemId, str]
+    columns: dict[ItemId, str | float | None]
     """Column id → declared total (checked against the rows) or ``null`` (computed)."""
 
 
@@ -219,7 +219,8 @@ def _mark_shape(value: object) -> object:
 class LegendKey(Model):
     key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=32)]
     label: Text
-    symbol: Annotated[MarkShape, BeforeValidator(_mark_shape)] | None = None
+    symbol: Annotated[MarkShape, BeforeValidator(_mark_shape), WithJsonSchema(
+        {"type": "string", "enum": [*(shape.value for shape in MarkShape), *MARK_CHARACTERS]})] | None = None
     """The cell's mark, by name or character (● ◐ ○ ■ □ ▲ •); default: one per legend position."""
 
 

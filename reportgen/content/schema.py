@@ -11,14 +11,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from reportgen.content.blocks import Chapter
 from reportgen.content.models import SECTION_KINDS, Report, Stage
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def content_models() -> dict[str, type[BaseModel]]:
-    """File stem → the model of that file (``report``, ``stage``, then each section kind)."""
-    return {"report": Report, "stage": Stage, **SECTION_KINDS}
+    """File stem → the model of that file (``report``, ``stage``, each section kind, ``chapter`` for
+    ``chapters/NN-<id>.yaml``)."""
+    return {"report": Report, "stage": Stage, **SECTION_KINDS, "chapter": Chapter}
 
 
 def schema_filename(stem: str) -> str:
