@@ -25,7 +25,6 @@ import arabic_reshaper
 from bidi import get_display
 
 from reportgen.text.numbers import format_number
-from reportgen.text.persian import visual as plain_visual  # noqa: F401 (kept for callers' imports)
 
 FONT_FAMILY = "Vazirmatn"
 COLOURS = ("#1f5f8b", "#c8782a", "#2f7f6f", "#8b1f3f", "#6b3f8b", "#7f8f2f", "#3f6b8b", "#8b5a1f")
