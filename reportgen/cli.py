@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -317,48 +318,72 @@ EXIT_DIFF_TROUBLE = 2
 @click.option("--stage", type=int, required=True, help="Stage number.")
 @click.option("--from", "base", type=int, required=True, help="The older edition.")
 @click.option("--to", "target", type=int, required=True, help="The newer edition.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "html", "pdf"]), default="text",
-              show_default=True, help="text for people, json for tools, html for a browser, pdf for a redline edition.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html", "pdf", "trace"]),
+              default="text", show_default=True,
+              help="text for people, json for tools, html for a browser, pdf for a redline edition, "
+                   "trace for each comment with the changes made for it.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (required for pdf; default: standard output).")
+@click.option("--section", "sections", multiple=True, metavar="KIND",
+              help="Only this section kind (e.g. glossary); may be given more than once.")
+@click.option("--context", "context_words", type=int, default=8, show_default=True,
+              help="Text output: unchanged words kept on each side of a change (-1: all).")
 @click.option("--bidi", type=click.Choice(["auto", "visual", "logical"]), default="auto", show_default=True,
-              help="visual: reshape and reorder Persian for terminals without bidi; auto: visual on a terminal.")
+              help="visual: wrap, reshape and reorder Persian for terminals without bidi; auto: visual on a terminal.")
 @click.option("--colour/--no-colour", "colour", default=None, help="Colour text output (default: on a terminal).")
 @pass_context
 def diff_command(context: Context, report: str, stage: int, base: int, target: int, output_format: str,
-                 output: Path | None, bidi: str, colour: bool | None) -> None:  # fmt: skip
+                 output: Path | None, sections: tuple[str, ...], context_words: int, bidi: str,
+                 colour: bool | None) -> None:  # fmt: skip
     """Compare two editions item by item: exit 0 if identical, 1 if they differ, 2 on trouble.
 
     Items are matched by id; an item whose id changed shows as removed and added.
     """
     from reportgen.build.atomic import write_atomic
     from reportgen.compare.diff import diff_editions
-    from reportgen.compare.formats import to_html, to_json, to_text
+    from reportgen.compare.formats import to_json, to_text, to_trace_text
+    from reportgen.compare.trace import trace_comments
+    from reportgen.compare.webpage import to_html
     from reportgen.editions.find import EditionRef
     from reportgen.editions.freeze import load_checked_edition
 
+    if base > target:
+        raise click.UsageError(f"--from {base} is newer than --to {target}: give the older edition first")
     project = context.project()
     try:
         old = load_checked_edition(project, EditionRef(report, stage, base))
         new = load_checked_edition(project, EditionRef(report, stage, target))
         difference = diff_editions(old, new)
+        if sections:
+            unknown = sorted(set(sections) - set(old.sections) - set(new.sections))
+            if unknown:
+                raise click.UsageError(f"no section {', '.join(unknown)} in these editions "
+                                       f"(sections: {', '.join(dict.fromkeys([*old.sections, *new.sections]))})")
+            difference = difference.only(sections)
         if output_format == "pdf":
             from reportgen.build.pipeline import build_redline
 
             if output is None:
                 raise click.UsageError("--format pdf needs -o FILE")
             _, pages = build_redline(project, old_ref := EditionRef(report, stage, base),
-                                     EditionRef(report, stage, target), output)  # fmt: skip
+                                     EditionRef(report, stage, target), output, sections=sections)  # fmt: skip
             click.echo(f"redline {old_ref} -> edition {target}: {output} ({pages} pages)", err=True)
         else:
             terminal = output is None and sys.stdout.isatty()
+            mode = ("visual" if terminal else "logical") if bidi == "auto" else bidi
+            columns = shutil.get_terminal_size().columns
+            traces = trace_comments(difference, new, old)
             if output_format == "json":
                 text = to_json(difference)
             elif output_format == "html":
-                text = to_html(difference)
+                from reportgen.build.pipeline import diff_page_fonts
+
+                text = to_html(difference, traces=traces, fonts=diff_page_fonts(project))
+            elif output_format == "trace":
+                text = to_trace_text(difference, traces, bidi=mode, columns=columns)  # type: ignore[arg-type]
             else:
-                mode = ("visual" if terminal else "logical") if bidi == "auto" else bidi
-                text = to_text(difference, bidi=mode, colour=terminal if colour is None else colour)  # type: ignore[arg-type]
+                text = to_text(difference, bidi=mode, colour=terminal if colour is None else colour,  # type: ignore[arg-type]
+                               context=None if context_words < 0 else context_words, columns=columns)  # fmt: skip
             if output is None:
                 click.echo(text, nl=not text.endswith("\n"))
             else:

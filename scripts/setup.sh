@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 poppler-utils
-                 chromium chromium-driver postgresql)
+                 chromium chromium-driver postgresql libfribidi-bin)  # fribidi: tests of terminal output
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

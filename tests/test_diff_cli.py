@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import unicodedata
 from pathlib import Path
 
 import arabic_reshaper
-import pytest
 from bidi import get_display
 from click.testing import CliRunner
 
-from reportgen.build.pipeline import BuildResult
 from reportgen.cli import main
 from reportgen.compare.diff import diff_sections
 from reportgen.compare.formats import to_text
 from reportgen.content.models import Glossary, Term
-from reportgen.editions.find import EditionRef
+from reportgen.editions.find import EditionRef, load_edition
+from reportgen.paths import Project
 
-from conftest import REPO, BuiltPdf
-from pdfcheck import normalize
+from conftest import REPO
 
 SAMPLE = ["--project", str(REPO), "diff", "hamedan-strategic-plan", "--stage", "1"]
 
@@ -80,27 +80,79 @@ def test_visual_bidi_matches_a_reshaped_golden() -> None:
     assert "چشم‌انداز" not in text  # no logical Persian left on a visual line
 
 
-@pytest.fixture(scope="module")
-def redline_pdf(tmp_path_factory: pytest.TempPathFactory) -> BuiltPdf:
-    target = tmp_path_factory.mktemp("redline") / "redline.pdf"
-    code, _ = run("--from", "1", "--to", "2", "--format", "pdf", "-o", str(target))
+# ---------------------------------------------------------------- narrowing
+
+
+def test_newer_from_than_to_is_refused() -> None:
+    code, output = run("--from", "2", "--to", "1")
+    assert code == 2 and "--from 2 is newer than --to 1" in output
+
+
+def test_section_filter_and_context_trimming() -> None:
+    code, output = run("--from", "1", "--to", "2", "--bidi", "logical", "--no-colour", "--section", "upstream",
+                       "--context", "3")  # fmt: skip
     assert code == 1
-    from pypdf import PdfReader
-
-    pages = len(PdfReader(str(target)).pages)
-    return BuiltPdf(BuildResult(EditionRef("hamedan-strategic-plan", 1, 2), target, pages, 0.0))
-
-
-def test_redline_opens_with_a_change_summary(redline_pdf: BuiltPdf) -> None:
-    pages = redline_pdf.pages_text()
-    start = next(i for i, t in enumerate(pages) if normalize(t).startswith("خالصه تغییرات نسبت به ویرایش اول"))
-    summary = normalize(" ".join(pages[start:start + 8]))
-    assert "شمار تغییرات به تفکیک فصل" in summary and "فهرست تغییرات" in summary
-    assert "قزوین" in summary and "افزوده" in summary and "حذفشده" in summary
+    heads = [line for line in output.splitlines() if line[:2] in ("~ ", "+ ", "- ", "> ")]
+    assert heads and all(" upstream" in line for line in heads)
+    code, whole = run("--from", "1", "--to", "2", "--bidi", "logical", "--section", "upstream", "--context", "-1")
+    trimmed = output.split("    intro: ")[1].split("    conclusion: ")[0]
+    full = whole.split("    intro: ")[1].split("    conclusion: ")[0]
+    assert "…" in trimmed and "…" not in full and len(trimmed) < 0.8 * len(full)  # only words near a change
+    assert trimmed.startswith("… طرح‌های توسعهٔ شهری {+مصوب یا در دست تهیه +}قرار گیرد. اسناد …")
+    code, output = run("--from", "1", "--to", "2", "--section", "nowhere")
+    assert code == 2 and "no section nowhere" in output
 
 
-def test_redline_marks_inserted_and_deleted_words(redline_pdf: BuiltPdf) -> None:
-    # The struck and inserted words are both printed: the old introduction's wording survives, struck.
-    text = normalize(redline_pdf.text())
-    assert "حاصل جمعبندی این" in text  # inserted in edition 2
-    assert "برای بررسی و اظهارنظر" in text  # deleted words from edition 1, shown struck through
+# ---------------------------------------------------------------- terminals without bidi
+
+
+def _columns(text: str) -> int:
+    return sum(0 if unicodedata.combining(c) or c == "\u200c" else 1 for c in text)
+
+
+def _wrap(text: str, room: int) -> list[str]:
+    """Greedy wrapping by words, written here apart from the code under test."""
+    rows: list[str] = []
+    for word in text.split():
+        if rows and _columns(rows[-1]) + 1 + _columns(word) <= room:
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    return rows
+
+
+def _fribidi(row: str) -> str:
+    reshaped = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False}).reshape(row)
+    return subprocess.run(["fribidi", "--nopad", "--nobreak", "--rtl", "--reordernsm"], input=reshaped,
+                          capture_output=True, text=True, check=True).stdout.rstrip("\n")  # fmt: skip
+
+
+def test_visual_trace_rows_match_fribidi() -> None:
+    """Wrapped before reordering, diacritics kept, brackets mirrored: as GNU FriBidi shows the same rows."""
+    code, output = run("--from", "1", "--to", "2", "--format", "trace", "--bidi", "visual")
+    assert code == 1
+    lines = output.splitlines()
+    register = load_edition(Project.at(REPO), EditionRef("hamedan-strategic-plan", 1, 2)).sections["comments"]
+    checked = 0
+    for comment in register.comments:  # type: ignore[attr-defined]
+        start = lines.index(next(line for line in lines if line.startswith(f"# {comment.id} "))) + 1
+        assert lines[start].startswith("  comment: ")
+        expected = _wrap(comment.text, 80 - len("  comment: "))
+        shown = [line[len("  comment: "):].strip() for line in lines[start:start + len(expected)]]
+        assert shown == [_fribidi(row) for row in expected], comment.id
+        assert all(_columns(line) <= 80 for line in lines[start:start + len(expected)])
+        checked += 1
+    assert checked == 18
+    assert "\u0654" in output  # the hamza of «نقشهٔ» survives shaping
+
+
+def test_visual_diff_keeps_hamza_and_mirrors() -> None:
+    definition = "سند (مصوب سال ۱۴۰۳) «برنامهٔ» شهر."
+    old = {"glossary": Glossary(title="تعاریف", terms=(Term(id="plan", term="برنامهٔ شهر", english="Plan",
+                                                             definition=definition),))}  # fmt: skip
+    new = {"glossary": Glossary(title="تعاریف", terms=(Term(id="plan", term="برنامه شهر", english="Plan",
+                                                             definition=definition),))}  # fmt: skip
+    text = to_text(diff_sections(old, new, "1", "2"), bidi="visual", columns=70)
+    term = next(line for line in text.splitlines() if line.startswith("    term: "))
+    assert "\u0654" in term  # «برنامهٔ» → «برنامه» does not print the same on both sides
+    assert term.count("[-") == 1 and term.count("{+") == 1

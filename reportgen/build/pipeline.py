@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import calendar
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.build.atomic import write_atomic
-from reportgen.compare.redline import finish_html, mark_changes
+from reportgen.compare.diff import diff_editions
+from reportgen.compare.redline import Redline, mark_changes
 from reportgen.content.models import Edition
 from reportgen.editions.find import EditionRef
 from reportgen.editions.freeze import load_checked_edition
@@ -68,20 +70,36 @@ def typeset_html(project: Project, html: str, epoch: int, time_limit: float, job
     return typeset_pdf(html, **options)
 
 
+def render_redline(project: Project, base: EditionRef, ref: EditionRef, draft_mark: bool = False,
+                   sections: Sequence[str] = ()) -> tuple[str, Redline, Edition]:  # fmt: skip
+    """The redline's finished HTML, its change marks and the newer edition (only ``sections``' changes if given)."""
+    old, new = load_checked_edition(project, base), load_checked_edition(project, ref)
+    difference = diff_editions(old, new)
+    marked, redline = mark_changes(old, new, difference.only(sections) if sections else difference)
+    edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
+    html = redline.finish(render_edition(marked, project.template_dirs, redline, theme=theme_view(project),
+                                         edition_dir=edition_dir, fonts=project.chart_fonts, draft=draft_mark))
+    return html, redline, new
+
+
 def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Path,
-                  draft_mark: bool = False) -> tuple[Path, int]:  # fmt: skip
+                  draft_mark: bool = False, sections: Sequence[str] = ()) -> tuple[Path, int]:  # fmt: skip
     """Typeset edition ``ref`` with its changes since ``base`` marked, into ``path``.
 
-    ``draft_mark``: see ``build_edition``.
+    ``draft_mark``: see build_edition.
     """
-    old, new = load_checked_edition(project, base), load_checked_edition(project, ref)
-    marked, redline = mark_changes(old, new)
-    edition_dir = project.edition_dir(ref.report, ref.stage, ref.edition)
-    html = finish_html(render_edition(marked, project.template_dirs, redline, theme=theme_view(project),
-                                      edition_dir=edition_dir, fonts=project.chart_fonts, draft=draft_mark))
+    html, _, new = render_redline(project, base, ref, draft_mark, sections)
     result = typeset_html(project, html, source_date_epoch(new), TIME_LIMIT_SECONDS, jobs=1)
     write_atomic(path, result.pdf)
     return path, result.pages
+
+
+DIFF_PAGE_FONTS = ((400, "vazirmatn/Vazirmatn-Regular.ttf"), (700, "vazirmatn/Vazirmatn-Bold.ttf"))
+"""The faces the HTML diff page embeds (the report's own font, so Persian looks as in print)."""
+
+
+def diff_page_fonts(project: Project) -> list[tuple[int, bytes]]:
+    return [(weight, (project.chart_fonts / name).read_bytes()) for weight, name in DIFF_PAGE_FONTS]
 
 
 def _checked_html(project: Project, ref: EditionRef, draft_mark: bool = False) -> tuple[str, int]:

@@ -34,20 +34,20 @@ their order in the newer edition, removed items at their old place.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cache
 from typing import Literal
 
+from diff_match_patch import diff_match_patch
 from pydantic import BaseModel
 
-from reportgen.content.models import SECTION_KINDS, Edition, Item, Section, item_name
-from reportgen.text.persian import to_latin_digits
+from reportgen.content.models import SECTION_KINDS, Edition, Item, Section, item_name, iter_items
+from reportgen.text.persian import ordinal_in_words, to_latin_digits
 
 ZWNJ = "\u200c"
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
@@ -74,6 +74,14 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def paragraphs(text: str) -> list[str]:
+    """A text's paragraphs (blank-line separated), each normalised: merging or splitting is a real change."""
+    return [normalise(part) for part in _PARAGRAPH_BREAK.split(text.strip())]
+
+
 def normalise(text: str) -> str:
     """Text as a reader compares it: Persian ی/ک, Latin digits, ZWNJ as space, single spaces."""
     text = to_latin_digits(text.translate(_ARABIC_LETTERS)).replace(ZWNJ, " ")
@@ -98,19 +106,49 @@ def _merge(ops: Sequence[WordOp]) -> list[WordOp]:
     return merged
 
 
+_PLANE = 0xF0000
+"""Tokens are diffed as one private-use character each (planes 15 and 16: never in content)."""
+_OPS: dict[int, OpKind] = {0: "equal", 1: "insert", -1: "delete"}
+
+
+def _encode(tokens: Sequence[str], codes: dict[str, str]) -> str:
+    for token in tokens:
+        if token not in codes:
+            codes[token] = chr(_PLANE + len(codes))
+    return "".join(codes[token] for token in tokens)
+
+
 def word_diff(old: str, new: str) -> list[WordOp]:
-    """Token-level diff of two texts; a replacement is a delete then an insert."""
-    a, b = tokenize(old), tokenize(new)
-    ops: list[WordOp] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            ops.append(WordOp("equal", "".join(a[i1:i2])))
-            continue
-        if tag in ("delete", "replace"):
-            ops.append(WordOp("delete", "".join(a[i1:i2])))
-        if tag in ("insert", "replace"):
-            ops.append(WordOp("insert", "".join(b[j1:j2])))
-    return _merge(ops)
+    """Token-level diff of two texts, cleaned up to phrases; a replacement is a delete then an insert.
+
+    diff-match-patch compares the token sequences (one character per token, as its
+    line mode does) and its semantic cleanup folds short equalities (a lone space
+    between two changed words) into the edits around them, so that a rewritten
+    sentence reads as one deletion and one insertion rather than word pairs.
+    """
+    codes: dict[str, str] = {}
+    a, b = _encode(tokenize(old), codes), _encode(tokenize(new), codes)
+    tokens = {code: token for token, code in codes.items()}
+    engine = diff_match_patch()
+    engine.Diff_Timeout = 0  # deterministic: never cut the comparison short on a slow machine
+    diffs = engine.diff_main(a, b, checklines=False)
+    engine.diff_cleanupSemantic(diffs)
+    ops = [WordOp(_OPS[op], "".join(tokens[c] for c in text)) for op, text in diffs]
+    return _merge(_delete_first(ops))
+
+
+def _delete_first(ops: Sequence[WordOp]) -> list[WordOp]:
+    """Within each run of edits between equalities, deletions before insertions."""
+    result: list[WordOp] = []
+    run: list[WordOp] = []
+    for op in [*ops, WordOp("equal", "")]:
+        if op.op == "equal":
+            result += [o for o in run if o.op == "delete"] + [o for o in run if o.op == "insert"]
+            run = []
+            result.append(op)
+        else:
+            run.append(op)
+    return result
 
 
 # ---------------------------------------------------------------- results
@@ -152,6 +190,32 @@ class SectionChange:
 
 
 @dataclass(frozen=True)
+class MatrixRow:
+    """One item of a list whose items hold a mapping (a row of a matrix), with its cells in both editions."""
+
+    item_id: str
+    label: str
+    cells: dict[str, tuple[str | None, str | None]]
+    """Column key → (old value, new value); ``None`` where the row or cell is absent."""
+
+    def changed(self, key: str) -> bool:
+        old, new = self.cells.get(key, (None, None))
+        return old != new
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A whole matrix (the mapping field ``field`` of the items of one list) in which some cell changed."""
+
+    section: str
+    list_path: str
+    field: str
+    columns: tuple[str, ...]
+    """Column keys: the newer edition's first, then keys only the older has."""
+    rows: tuple[MatrixRow, ...]
+
+
+@dataclass(frozen=True)
 class EditionDiff:
     """Everything that differs between two editions, in reading order."""
 
@@ -159,6 +223,12 @@ class EditionDiff:
     new_label: str
     sections: tuple[SectionChange, ...]
     changes: tuple[Change, ...]
+    matrices: tuple[Matrix, ...] = field(default=(), compare=False)
+    names: dict[str, str] = field(default_factory=dict, compare=False)
+    """Item id → what a reader calls it, over both editions (the newer's name wins): matrix keys, references."""
+    old_title: str = field(default="", compare=False)
+    new_title: str = field(default="", compare=False)
+    """The editions as a Persian reader names them («ویرایش اول»)."""
 
     @property
     def is_empty(self) -> bool:
@@ -166,12 +236,30 @@ class EditionDiff:
         return not self.sections and not self.changes
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Section → item change kind → count, for every section with any change."""
+        """Section → change kind → count, for every section with any change.
+
+        Item changes count one each; a section's own text (an introduction, a
+        chapter's intro) counts one ``changed`` per changed field.
+        """
         ordered = [s.section for s in self.sections] + [c.section for c in self.changes]
         result: dict[str, dict[str, int]] = {name: dict.fromkeys(CHANGE_KINDS, 0) for name in _section_order(ordered)}
+        for section in self.sections:
+            if section.kind == "changed":
+                result[section.section]["changed"] += len(section.fields)
         for change in self.changes:
             result[change.section][change.kind] += 1
         return result
+
+    def only(self, sections: Sequence[str]) -> EditionDiff:
+        """The part of this diff about the given section kinds."""
+        wanted = set(sections)
+        return EditionDiff(
+            self.old_label, self.new_label,
+            tuple(s for s in self.sections if s.section in wanted),
+            tuple(c for c in self.changes if c.section in wanted),
+            tuple(m for m in self.matrices if m.section in wanted),
+            self.names, self.old_title, self.new_title,
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------- field values
@@ -275,7 +363,7 @@ def field_change(path: str, old: object, new: object) -> FieldChange | None:
     cosmetic = (
         old_lines is not None
         and new_lines is not None
-        and [normalise(line) for line in old_lines] == [normalise(line) for line in new_lines]
+        and [paragraphs(line) for line in old_lines] == [paragraphs(line) for line in new_lines]
     )
     words = tuple(word_diff(old_text or "", new_text or ""))
     return FieldChange(path, old_text, new_text, cosmetic, words)
@@ -376,8 +464,20 @@ def _reordered(olds: Sequence[_Entry], news: Sequence[_Entry], matched: dict[_Ke
     return moved
 
 
-def _pair_changes(section: str, old: _Entry, new: _Entry, reordered: bool) -> list[Change]:
-    label = item_name(new.item)
+def _label(item: Item, names: dict[str, str]) -> str:
+    """An item's name; an item with none (a matrix row) is called after the item it refers to."""
+    name = item_name(item)
+    if name != item.id:
+        return name
+    for field_name in type(item).model_fields:
+        value = getattr(item, field_name)
+        if field_name != "id" and isinstance(value, str) and value in names and value != item.id:
+            return names[value]
+    return name
+
+
+def _pair_changes(section: str, old: _Entry, new: _Entry, reordered: bool, names: dict[str, str]) -> list[Change]:
+    label = _label(new.item, names)
     changes: list[Change] = []
     if old.list_path != new.list_path or reordered:
         old_path = old.list_path if old.list_path != new.list_path else None
@@ -389,9 +489,9 @@ def _pair_changes(section: str, old: _Entry, new: _Entry, reordered: bool) -> li
     return changes
 
 
-def _removed(section: str, entry: _Entry) -> Change:
-    return Change("removed", section, entry.list_path, entry.item.id, item_name(entry.item),
-                  old_position=entry.position)  # fmt: skip
+def _removed(section: str, entry: _Entry, names: dict[str, str]) -> Change:
+    return Change("removed", section, entry.list_path, entry.item.id, _label(entry.item, names),
+                  compare_fields(entry.item, None), old_position=entry.position)  # fmt: skip
 
 
 def _removed_after(olds: Sequence[_Entry], matched: dict[_Key, _Entry]) -> dict[_Key | None, list[_Entry]]:
@@ -414,15 +514,63 @@ def diff_items(section: str, old: BaseModel | None, new: BaseModel | None) -> li
     matched = _match(olds, news)
     reordered = _reordered(olds, news, matched)
     removed = _removed_after(olds, matched)
-    changes = [_removed(section, e) for e in removed.get(None, [])]
+    names = _names([*olds, *news])
+    changes = [_removed(section, e, names) for e in removed.get(None, [])]
     for entry in news:
         if entry.key in matched:
-            changes += _pair_changes(section, matched[entry.key], entry, entry.key in reordered)
+            changes += _pair_changes(section, matched[entry.key], entry, entry.key in reordered, names)
         else:
-            changes.append(Change("added", section, entry.list_path, entry.item.id, item_name(entry.item),
-                                  new_position=entry.position))  # fmt: skip
-        changes += [_removed(section, e) for e in removed.get(entry.key, [])]
+            changes.append(Change("added", section, entry.list_path, entry.item.id, _label(entry.item, names),
+                                  compare_fields(None, entry.item), new_position=entry.position))  # fmt: skip
+        changes += [_removed(section, e, names) for e in removed.get(entry.key, [])]
     return changes
+
+
+def _names(entries: Sequence[_Entry]) -> dict[str, str]:
+    return {e.item.id: item_name(e.item) for e in entries}
+
+
+# ---------------------------------------------------------------- matrices
+
+
+def _mapping_fields(item: Item) -> list[str]:
+    """Mappings compared key by key (``DIFF_EXPAND``) whose values are cells, not rows: a matrix row's."""
+    expand: frozenset[str] = getattr(type(item), "DIFF_EXPAND", frozenset())
+    return [name for name in type(item).model_fields if name in expand and isinstance(getattr(item, name), dict)
+            and not any(isinstance(v, dict) for v in getattr(item, name).values())]
+
+
+def _cell(item: Item | None, name: str, key: str) -> str | None:
+    mapping = getattr(item, name, None) if item is not None else None
+    values = {str(_plain(k)): v for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+    return _as_string(values.get(key))
+
+
+def _matrix(section: str, path: str, name: str, olds: Sequence[_Entry], news: Sequence[_Entry]) -> Matrix:
+    names = _names([*olds, *news])
+    new_rows = {e.item.id: e.item for e in news if e.list_path == path}
+    old_rows = {e.item.id: e.item for e in olds if e.list_path == path}
+    keys: dict[str, None] = {}
+    for item in [*new_rows.values(), *old_rows.values()]:
+        keys.update(dict.fromkeys(str(_plain(k)) for k in getattr(item, name, None) or {}))
+    ids = list(new_rows) + [i for i in old_rows if i not in new_rows]
+    rows = tuple(
+        MatrixRow(i, _label(new_rows.get(i) or old_rows[i], names),
+                  {k: (_cell(old_rows.get(i), name, k), _cell(new_rows.get(i), name, k)) for k in keys})
+        for i in ids
+    )  # fmt: skip
+    return Matrix(section, path, name, tuple(keys), rows)
+
+
+def diff_matrices(
+    section: str, old: BaseModel | None, new: BaseModel | None, changes: Sequence[Change]
+) -> list[Matrix]:
+    """Every matrix of a section (the mapping field of one list's items) in which a cell or row changed."""
+    olds = list(_entries(old)) if old is not None else []
+    news = list(_entries(new)) if new is not None else []
+    candidates = dict.fromkeys((e.list_path, name) for e in [*news, *olds] for name in _mapping_fields(e.item))
+    touched = {(c.list_path, f.field.split(".")[0]) for c in changes for f in c.fields}
+    return [_matrix(section, path, name, olds, news) for path, name in candidates if (path, name) in touched]
 
 
 # ---------------------------------------------------------------- sections
@@ -450,12 +598,16 @@ def diff_sections(
     """Compare two editions' sections (section kind → model)."""
     sections: list[SectionChange] = []
     changes: list[Change] = []
+    matrices: list[Matrix] = []
     for kind in _section_order([*old, *new]):
         section = _section_change(kind, old.get(kind), new.get(kind))
         if section is not None:
             sections.append(section)
-        changes += diff_items(kind, old.get(kind), new.get(kind))
-    return EditionDiff(old_label, new_label, tuple(sections), tuple(changes))
+        items = diff_items(kind, old.get(kind), new.get(kind))
+        changes += items
+        matrices += diff_matrices(kind, old.get(kind), new.get(kind), items)
+    names = {i.id: item_name(i) for part in (old, new) for s in part.values() for i in iter_items(s)}
+    return EditionDiff(old_label, new_label, tuple(sections), tuple(changes), tuple(matrices), names)
 
 
 def edition_label(edition: Edition) -> str:
@@ -463,6 +615,12 @@ def edition_label(edition: Edition) -> str:
     return f"stage {edition.stage.number} edition {edition.entry.number}"
 
 
+def edition_title(edition: Edition) -> str:
+    """«ویرایش دوم», naming an edition for a Persian reader."""
+    return f"ویرایش {ordinal_in_words(edition.entry.number)}"
+
+
 def diff_editions(old: Edition, new: Edition) -> EditionDiff:
     """Compare two validated editions of a stage report."""
-    return diff_sections(old.sections, new.sections, edition_label(old), edition_label(new))
+    diff = diff_sections(old.sections, new.sections, edition_label(old), edition_label(new))
+    return replace(diff, old_title=edition_title(old), new_title=edition_title(new))

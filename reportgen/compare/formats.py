@@ -17,55 +17,36 @@ JSON schema ``reportgen-diff/1`` (``to_json``; keys sorted, UTF-8 text, indent 2
          "list_path": "cases[boston].lessons", "item_id": "b1", "label": "<item name>",
          "old_list_path": "<list path>|null",   # set when moved between lists
          "old_position": n|null, "new_position": n|null,   # 0-based, set for moved/added/removed
-         "fields": [<field>, ...]}       # non-empty for "changed"
+         "fields": [<field>, ...]}       # changed fields; for added/removed, every field (its text)
       ]
     }
     <field> = {"field": "<dotted path>", "old": "<text>|null", "new": "<text>|null",
                "normalisation_only": true|false,
                "words": [{"op": "equal|insert|delete", "text": "<tokens>"}, ...]}
 
-``summary`` counts item changes only; every section named in ``sections`` or
-``changes`` appears in it. ``words`` is empty for values that are not text
-(enumerations, numbers, dates, mappings), whose ``old``/``new`` hold their
-string or JSON form. ``JSON_SCHEMA`` is the same as a JSON Schema document.
+``summary`` counts item changes, and one ``changed`` per changed field of a
+section's own text; every section named in ``sections`` or ``changes`` appears
+in it. A mapping (a matrix row) is compared key by key: ``roles.st-vision``.
+``words`` is empty for values that are not text (enumerations, numbers,
+dates), whose ``old``/``new`` hold their string or JSON form. ``JSON_SCHEMA`` is the same as a JSON Schema document.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from html import escape
+from dataclasses import dataclass
 from typing import Final, Literal
 
-from reportgen.compare.diff import CHANGE_KINDS, Change, EditionDiff, FieldChange, SectionChange, WordOp
-from reportgen.text.persian import to_persian_digits, visual
+from reportgen.compare.diff import CHANGE_KINDS, Change, EditionDiff, FieldChange, OpKind, SectionChange, WordOp
+from reportgen.compare.labels import NORMALISATION_LABEL, OPEN_STATUS, SECTION_NAMES, VALUE_NAMES, value_name
+from reportgen.compare.terminal import PERSIAN, pieces, visual_row, width, wrap
+from reportgen.compare.trace import TraceEntry
+from reportgen.content.models import item_name
 
 SCHEMA_ID: Final = "reportgen-diff/1"
-
-SECTION_NAMES: Final[dict[str, str]] = {
-    "introduction": "پیشگفتار",
-    "approaches": "رویکردها و مدل‌ها",
-    "glossary": "تعاریف",
-    "case-studies": "تجارب شهرها",
-    "upstream": "اسناد فرادست",
-    "roadmap": "نقشهٔ راه",
-    "training": "آموزش",
-    "environment": "تدارک محیط برنامه",
-    "missions": "مأموریت‌ها و ارزش‌ها",
-    "comments": "پاسخ به نظرات",
-}
-"""Persian name of each section kind, for summaries."""
-
-KIND_NAMES: Final[dict[str, str]] = {
-    "added": "افزوده",
-    "removed": "حذف‌شده",
-    "changed": "تغییریافته",
-    "moved": "جابه‌جاشده",
-}
-"""Persian name of each change kind."""
-
-NORMALISATION_LABEL: Final = "تغییر نگارشی"
 
 _SYMBOLS: Final[dict[str, str]] = {"added": "+", "removed": "-", "changed": "~", "moved": ">"}
 
@@ -172,8 +153,8 @@ def to_json(diff: EditionDiff) -> str:
 _RED, _GREEN, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[0m"
 # Deleted and inserted runs are first enclosed in stand-in marks of a strong direction
 # (Hebrew letters for right-to-left runs, private-use characters for left-to-right ones)
-# so that they stay glued to their run when a line is reordered; each pair then becomes
-# brackets or colour codes. (``bidi.get_display`` does not mirror brackets itself.)
+# so that they stay glued to their run when a row is reordered; each pair then becomes
+# brackets (and colour codes). Colour alone would not tell them apart for everyone.
 _MARKS: Final[dict[tuple[str, str], str]] = {
     ("delete", "R"): "\u05d0",
     ("insert", "R"): "\u05d1",
@@ -184,26 +165,62 @@ _MARK_OP: Final[dict[str, str]] = {mark: op for (op, _), mark in _MARKS.items()}
 _OPEN: Final[dict[tuple[str, bool], str]] = {
     ("delete", False): "[-",
     ("insert", False): "{+",
-    ("delete", True): _RED,
-    ("insert", True): _GREEN,
+    ("delete", True): _RED + "[-",
+    ("insert", True): _GREEN + "{+",
 }
 _CLOSE: Final[dict[tuple[str, bool], str]] = {
     ("delete", False): "-]",
     ("insert", False): "+}",
-    ("delete", True): _RESET,
-    ("insert", True): _RESET,
+    ("delete", True): "-]" + _RESET,
+    ("insert", True): "+}" + _RESET,
 }
+_ELLIPSIS: Final = "…"
 
-Segment = tuple[str, bool]
-"""A piece of a text line: (text, is content). Content is reordered in visual mode, the rest is not."""
+
+@dataclass(frozen=True)
+class _Line:
+    """A line of text output: short pieces (scaffolding, or Persian labels when flagged) then, maybe, a field."""
+
+    head: tuple[tuple[str, bool], ...]
+    ops: tuple[WordOp, ...] | None = None
+    """A field's text (wrapped in visual mode)."""
+    tail: str = ""
+
+
+def _value(text: str | None) -> str | None:
+    return VALUE_NAMES.get(text, text) if text is not None else None
 
 
 def _field_ops(field: FieldChange) -> tuple[WordOp, ...]:
-    """Word operations of a field; a non-text value is shown as a whole deleted and inserted."""
+    """Word operations of a field; a non-text value (an enumeration, a cell) is shown whole, by its name."""
     if field.words:
         return field.words
-    deleted = (WordOp("delete", field.old),) if field.old is not None else ()
-    return deleted + ((WordOp("insert", field.new),) if field.new is not None else ())
+    old, new = _value(field.old), _value(field.new)
+    deleted = (WordOp("delete", old),) if old is not None else ()
+    return deleted + ((WordOp("insert", new),) if new is not None else ())
+
+
+def trim(ops: Sequence[WordOp], context: int | None) -> tuple[WordOp, ...]:
+    """Unchanged runs cut to ``context`` words on each side of a change (``None``: everything)."""
+    if context is None:
+        return tuple(ops)
+    result: list[WordOp] = []
+    for index, op in enumerate(ops):
+        if op.op != "equal":
+            result.append(op)
+            continue
+        words = re.findall(r"\s*\S+\s*", op.text) or [op.text]
+        first, last = index == 0, index == len(ops) - 1
+        keep_start = 0 if first else context
+        keep_end = 0 if last else context
+        if len(words) <= keep_start + keep_end + 1:
+            result.append(op)
+            continue
+        start = "".join(words[:keep_start]).replace("\n", " ")
+        end = "".join(words[len(words) - keep_end:]).replace("\n", " ") if keep_end else ""
+        result.append(WordOp("equal", f"{start.rstrip()} {_ELLIPSIS} {end.lstrip()}".strip() + (" " if end else "")
+                             if not first else f"{_ELLIPSIS} {end.lstrip()}"))
+    return tuple(result)
 
 
 def _direction(chars: Iterable[str]) -> str:
@@ -213,6 +230,10 @@ def _direction(chars: Iterable[str]) -> str:
         if kind in ("L", "R", "AL"):
             return "L" if kind == "L" else "R"
     return "R"
+
+
+def _mark(op: str, text: str) -> str:
+    return f"{_MARKS[op, _direction(text)]}{text}{_MARKS[op, _direction(reversed(text))]}"
 
 
 def _marked(ops: Iterable[WordOp]) -> str:
@@ -226,12 +247,8 @@ def _marked(ops: Iterable[WordOp]) -> str:
     return "".join(parts)
 
 
-def _mark(op: str, text: str) -> str:
-    return f"{_MARKS[op, _direction(text)]}{text}{_MARKS[op, _direction(reversed(text))]}"
-
-
 def _paint(text: str, colour: bool) -> str:
-    """Stand-in marks → brackets or ANSI colours; the left one of each pair opens, however it was reordered."""
+    """Stand-in marks → brackets (and colours); the left one of each pair opens, however it was reordered."""
     out: list[str] = []
     inside = False
     for char in text:
@@ -243,166 +260,163 @@ def _paint(text: str, colour: bool) -> str:
     return "".join(out)
 
 
-def _summary_lines(diff: EditionDiff) -> list[list[Segment]]:
-    lines: list[list[Segment]] = [[(f"reportgen diff: {diff.old_label} -> {diff.new_label}", False)]]
+def visual(text: str) -> str:
+    """Logical right-to-left text shaped and put in visual order, when it holds Persian (one row)."""
+    return visual_row(text)
+
+
+def _summary_lines(diff: EditionDiff) -> list[_Line]:
+    lines = [_Line(((f"reportgen diff: {diff.old_label} -> {diff.new_label}", False),))]
     if diff.is_empty:
-        return [*lines, [("no changes", False)]]
+        return [*lines, _Line((("no changes", False),))]
     sections = {s.section: s.kind for s in diff.sections}
     for section, counts in diff.counts().items():
         parts = [f"{n} {kind}" for kind, n in counts.items() if n]
         if section in sections:
             parts.insert(0, f"section {sections[section]}")
         name = SECTION_NAMES.get(section, section)
-        lines.append([(f"  {section} (", False), (name, True), (f"): {', '.join(parts)}", False)])
+        lines.append(_Line(((f"  {section} (", False), (name, True), (f"): {', '.join(parts)}", False))))
     return lines
 
 
-def _field_lines(field: FieldChange) -> list[list[Segment]]:
-    name: list[Segment] = [(f"    {field.field}", False)]
+def _field_head(field: FieldChange, names: dict[str, str]) -> tuple[tuple[str, bool], ...]:
+    path, _, key = field.field.partition(".")
+    head: tuple[tuple[str, bool], ...] = ((f"    {field.field}", False),)
+    if key and key in names:  # a matrix cell: name its column
+        head = ((f"    {path}[", False), (names[key], True), ("]", False))
     if field.normalisation_only:
-        name += [(" (", False), (NORMALISATION_LABEL, True), (")", False)]
-    first, *rest = _marked(_field_ops(field)).split("\n")
-    return [[*name, (": ", False), (first, True)], *([("      ", False), (line, True)] for line in rest)]
+        head += ((" (", False), (NORMALISATION_LABEL, True), (")", False))
+    return (*head, (": ", False))
 
 
-def _change_head(change: Change) -> list[Segment]:
-    head: list[Segment] = [
+def _field_lines(field: FieldChange, names: dict[str, str], context: int | None) -> list[_Line]:
+    return [_Line(_field_head(field, names), trim(_field_ops(field), context))]
+
+
+def _change_head(change: Change) -> _Line:
+    head: tuple[tuple[str, bool], ...] = (
         (f"{_SYMBOLS[change.kind]} {change.section}/{change.item_id}  ", False),
         (change.label, True),
-    ]
+    )
     if change.kind == "moved":
         old_path = change.old_list_path or change.list_path
         where = f"{old_path}#{change.old_position} -> {change.list_path}#{change.new_position}"
-        return [*head, (f"  ({where})", False)]
+        return _Line((*head, (f"  ({where})", False)))
     if "." in change.list_path or change.kind != "changed":
-        return [*head, (f"  ({change.list_path})", False)]
-    return head
+        return _Line((*head, (f"  ({change.list_path})", False)))
+    return _Line(head)
 
 
-def _section_lines(section: SectionChange) -> list[list[Segment]]:
+def _section_lines(section: SectionChange, names: dict[str, str], context: int | None) -> list[_Line]:
     symbol = {"added": "+", "removed": "-", "changed": "~"}[section.kind]
     name = SECTION_NAMES.get(section.section, section.section)
-    head: list[Segment] = [(f"{symbol} {section.section}  [section {section.kind}] ", False), (name, True)]
-    return [head] + [line for f in section.fields for line in _field_lines(f)]
+    head = _Line(((f"{symbol} {section.section}  [section {section.kind}] ", False), (name, True)))
+    return [head] + [line for f in section.fields for line in _field_lines(f, names, context)]
 
 
-def _text_lines(diff: EditionDiff) -> list[list[Segment]]:
+def _text_lines(diff: EditionDiff, context: int | None) -> list[_Line]:
     lines = _summary_lines(diff)
     sections = {s.section: s for s in diff.sections}
     for name in diff.counts():
-        lines.append([])
+        lines.append(_Line(()))
         if name in sections:
-            lines += _section_lines(sections[name])
+            lines += _section_lines(sections[name], diff.names, context)
         for change in (c for c in diff.changes if c.section == name):
             lines.append(_change_head(change))
-            lines += [line for f in change.fields for line in _field_lines(f)]
+            lines += [line for f in change.fields for line in _field_lines(f, diff.names, context)]
     return lines
 
 
-def to_text(diff: EditionDiff, *, bidi: Literal["logical", "visual"] = "logical", colour: bool = False) -> str:
-    """A readable summary then every change; deletions ``[-…-]``, insertions ``{+…+}`` (or ANSI colours).
+_INDENT: Final = "      "
+_OP_KINDS: Final[dict[str, OpKind]] = {"equal": "equal", "insert": "insert", "delete": "delete"}
 
-    ``bidi="visual"`` shapes and reorders each piece of Persian text (a label, a field's
-    text) right to left with ``arabic_reshaper`` and ``get_display``, for terminals without
-    bidi support; the English scaffolding around it stays in place. Positions read
-    ``list#index`` (0-based).
+
+def _logical(line: _Line) -> str:
+    head = "".join(text for text, _ in line.head)
+    if line.ops is None:
+        return head + line.tail
+    first, *rest = _marked(line.ops).split("\n")
+    return "\n".join([head + first, *(_INDENT + row for row in rest)]) + line.tail
+
+
+def _visual(line: _Line, columns: int) -> str:
+    head = "".join(visual_row(text) if content else text for text, content in line.head)
+    if line.ops is None:
+        return head + line.tail
+    room = max(20, columns - width(head))
+    rows = wrap(pieces([(op.op, op.text) for op in line.ops]), room, mark_width=4)
+    shown = []
+    for row in rows:
+        merged: list[WordOp] = []
+        for part in row:
+            if merged and merged[-1].op == part.op:
+                merged[-1] = WordOp(merged[-1].op, merged[-1].text + part.text)
+            else:
+                merged.append(WordOp(_OP_KINDS[part.op], part.text))
+        text = visual_row(_marked(merged))
+        if PERSIAN.search(text):  # right-to-left rows end at the right edge
+            text = " " * max(0, room - width(text, _MARK_OP)) + text
+        shown.append(text)
+    pad = " " * width(head)
+    return "\n".join([head + (shown[0] if shown else ""), *(pad + row for row in shown[1:])]) + line.tail
+
+
+def to_text(
+    diff: EditionDiff,
+    *,
+    bidi: Literal["logical", "visual"] = "logical",
+    colour: bool = False,
+    context: int | None = None,
+    columns: int = 80,
+) -> str:
+    """A readable summary then every change; deletions ``[-…-]``, insertions ``{+…+}`` (with ANSI colours).
+
+    ``bidi="visual"`` is for terminals without bidi support: each field is wrapped to
+    ``columns`` in reading order, then every row is shaped, reordered right to left and
+    mirrored (``terminal.py``); the English scaffolding stays in place. ``context`` cuts
+    unchanged text to that many words around each change. Positions read ``list#index``
+    (0-based).
     """
-    convert = visual if bidi == "visual" else str
-    text = "".join(
-        "".join(convert(piece) if content else piece for piece, content in line) + "\n" for line in _text_lines(diff)
-    )
-    return _paint(text, colour)
+    lines = _text_lines(diff, context)
+    render = (lambda line: _visual(line, columns)) if bidi == "visual" else _logical
+    return _paint("".join(render(line) + "\n" for line in lines), colour)
 
 
-# ---------------------------------------------------------------- HTML
-
-_STYLE: Final = """
-body { font-family: Vazirmatn, Tahoma, sans-serif; margin: 2rem; line-height: 1.8; color: #222; }
-table { border-collapse: collapse; margin-block: 1rem; }
-th, td { border: 1px solid #bbb; padding: .25rem .75rem; text-align: center; }
-.change { border-inline-start: 4px solid #888; padding-inline-start: 1rem; margin-block: 1rem; }
-.added { border-color: #2e7d32; } .removed { border-color: #c62828; }
-.changed { border-color: #1565c0; } .moved { border-color: #6a1b9a; }
-.ref, .path { direction: ltr; unicode-bidi: isolate; font-family: monospace; font-size: .9em; color: #555; }
-.value { white-space: pre-wrap; }
-ins { background: #e6f4ea; color: #1b5e20; text-decoration: none; }
-del { background: #fdecea; color: #b71c1c; }
-.normalisation { color: #777; }
-.normalisation ins, .normalisation del { background: #eee; color: #666; }
-.tag { font-size: .8em; border: 1px solid #aaa; border-radius: .3em; padding: 0 .3em; }
-"""
+# ---------------------------------------------------------------- trace
 
 
-def _html_ops(ops: Iterable[WordOp]) -> str:
-    tags = {"equal": "{}", "delete": "<del>{}</del>", "insert": "<ins>{}</ins>"}
-    return "".join(tags[op.op].format(escape(op.text)) for op in ops)
+def _status(status: str | None) -> str:
+    return value_name(status) if status else OPEN_STATUS
 
 
-def _html_fields(fields: Sequence[FieldChange]) -> str:
-    def rows(chosen: Iterable[FieldChange]) -> str:
-        return "".join(
-            f'<dt><span class="path">{escape(f.field)}</span></dt><dd class="value">{_html_ops(_field_ops(f))}</dd>'
-            for f in chosen
-        )
-
-    main = [f for f in fields if not f.normalisation_only]
-    cosmetic = [f for f in fields if f.normalisation_only]
-    html = f"<dl>{rows(main)}</dl>" if main else ""
-    if cosmetic:
-        html += (f'<div class="normalisation"><span class="tag">{NORMALISATION_LABEL}</span>'
-                 f"<dl>{rows(cosmetic)}</dl></div>")  # fmt: skip
-    return html
-
-
-def _html_summary(diff: EditionDiff) -> str:
-    if diff.is_empty:
-        return "<p>دو ویرایش یکسان‌اند.</p>"
-    head = "".join(f"<th>{KIND_NAMES[k]}</th>" for k in CHANGE_KINDS)
-    body = "".join(
-        f'<tr><th>{escape(SECTION_NAMES.get(s, s))} <span class="ref">{escape(s)}</span></th>'
-        + "".join(f"<td>{to_persian_digits(counts[k])}</td>" for k in CHANGE_KINDS)
-        + "</tr>"
-        for s, counts in diff.counts().items()
-    )
-    return f"<table><thead><tr><th>بخش</th>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _html_change(change: Change) -> str:
-    cosmetic = bool(change.fields) and all(f.normalisation_only for f in change.fields)
-    classes = f"change {change.kind}" + (" normalisation" if cosmetic else "")
-    where = escape(change.list_path)
-    if change.kind == "moved":
-        where = (f"{escape(change.old_list_path or change.list_path)}#{change.old_position} → "
-                 f"{escape(change.list_path)}#{change.new_position}")  # fmt: skip
-    return (
-        f'<section class="{classes}"><h3><span class="tag">{KIND_NAMES[change.kind]}</span> '
-        f'<bdi>{escape(change.label)}</bdi> <span class="ref">{escape(change.section)}/{escape(change.item_id)}'
-        f" ({where})</span></h3>{_html_fields(change.fields)}</section>"
-    )
+def to_trace_text(diff: EditionDiff, entries: Sequence[TraceEntry], *, bidi: Literal["logical", "visual"] = "logical",
+                  columns: int = 80) -> str:  # fmt: skip
+    """Each comment with its status (and previous status), response and the changes made for it."""
+    lines: list[_Line] = [_Line(((f"reportgen trace: {diff.old_label} -> {diff.new_label}, "
+                                  f"{len(entries)} comments, {sum(e.is_open for e in entries)} open", False),))]
+    for entry in entries:
+        comment = entry.comment
+        status = _status(entry.status)
+        lines.append(_Line(()))
+        head: tuple[tuple[str, bool], ...] = ((f"# {comment.id} ", False), (item_name(comment), True),
+                                              ("  status: ", False), (status, True))  # fmt: skip
+        if entry.previous_status:
+            head += (("  was: ", False), (_status(entry.previous_status), True))
+        lines.append(_Line(head))
+        lines.append(_Line((("  comment: ", False),), (WordOp("equal", comment.text),)))
+        if comment.response:
+            lines.append(_Line((("  response: ", False),), (WordOp("equal", comment.response),)))
+        if comment.reason:
+            lines.append(_Line((("  reason: ", False),), (WordOp("equal", comment.reason),)))
+        lines += [_Line(((f"  ~ {s}  [section text changed] ", False), (SECTION_NAMES.get(s, s), True)))
+                  for s in entry.sections]  # fmt: skip
+        for index in entry.changes:
+            change = diff.changes[index]
+            lines.append(_Line(((f"  {_SYMBOLS[change.kind]} {change.section}/{change.item_id}  ", False),
+                                (change.label, True))))  # fmt: skip
+        if not entry.changes and not entry.sections:
+            lines.append(_Line((("  (no change made for it)", False),)))
+    render = (lambda line: _visual(line, columns)) if bidi == "visual" else _logical
+    return _paint("".join(render(line) + "\n" for line in lines), False)
 
 
-def _html_section(section: SectionChange) -> str:
-    name = SECTION_NAMES.get(section.section, section.section)
-    return (
-        f'<section class="change {section.kind}"><h3><span class="tag">بخش {KIND_NAMES[section.kind]}</span> '
-        f'{escape(name)} <span class="ref">{escape(section.section)}</span></h3>'
-        f"{_html_fields(section.fields)}</section>"
-    )
-
-
-def to_html(diff: EditionDiff) -> str:
-    """One standalone RTL HTML page: a summary table, then every change with ``<ins>``/``<del>``."""
-    title = f"مقایسهٔ ویرایش‌ها: {diff.old_label} ← {diff.new_label}"
-    heading = f"مقایسهٔ ویرایش‌ها: <bdi>{escape(diff.old_label)}</bdi> ← <bdi>{escape(diff.new_label)}</bdi>"
-    sections = {s.section: s for s in diff.sections}
-    body: list[str] = []
-    for name in diff.counts():
-        body.append(f'<h2>{escape(SECTION_NAMES.get(name, name))} <span class="ref">{escape(name)}</span></h2>')
-        if name in sections:
-            body.append(_html_section(sections[name]))
-        body += [_html_change(c) for c in diff.changes if c.section == name]
-    return (
-        '<!DOCTYPE html>\n<html lang="fa" dir="rtl">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f"<h1>{heading}</h1>\n{_html_summary(diff)}\n" + "\n".join(body) + "\n</body>\n</html>\n"
-    )

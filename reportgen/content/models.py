@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Protocol, get_args
+from typing import Annotated, ClassVar, Protocol, get_args
 
 import jdatetime
 from pydantic import (
@@ -436,6 +436,9 @@ class RoleRow(Item):
     """Id of an actor of the same section (checked in ``validate.py``)."""
     roles: dict[ItemId, Role]
     """Roadmap stage id → role of the actor in that stage."""
+
+    DIFF_EXPAND: ClassVar[frozenset[str]] = frozenset({"roles"})
+    """A diff compares the matrix row cell by cell (``roles.st-vision``)."""
 
 
 class Mechanism(Item):

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from reportgen.content.blocks import Chapter
 from reportgen.content.models import (
     Edition,
+    Item,
     RoadmapStage,
     Section,
     item_name,
@@ -210,11 +211,27 @@ def _render(environment: jinja2.Environment, name: str, **context: object) -> st
 
 
 class ChangeMarks(Protocol):
-    """What a redline adds to a render (see ``redline.py``)."""
+    """What a redline adds to a render (see ``compare/redline.py``)."""
 
     def item_class(self, section: str, item_id: str) -> str:
         """CSS class for an item's element: '' when it did not change."""
         ...
+
+    def final_text(self, text: str) -> str:
+        """A marked text as the newer edition has it (for contents, outline, references)."""
+        ...
+
+    def field_change(self, section: str, item_id: str, field_path: str) -> object | None:
+        """The change of one field of an item (``old``/``new`` attributes), or None."""
+        ...
+
+
+def _no_change(section: str, item_id: str, field_path: str = "") -> None:
+    return None
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def render_edition(
@@ -233,13 +250,15 @@ def render_edition(
     if any(isinstance(section, Chapter) for section in edition.sections.values()):
         install_block_helpers(environment, edition, edition_dir, fonts)
     change_class = redline.item_class if redline else (lambda section, item_id: "")
+    final: Callable[[str], str] = redline.final_text if redline else _same
+    environment.globals.update(final=final, field_change=redline.field_change if redline else _no_change)
     outline = Outline()
     front: list[Markup] = []
     body: list[Markup] = []
     for kind, section in edition.sections.items():
         part = section_part(kind, section)
         outline.start_chapter(part)
-        html = _render_section(environment, kind, section, outline, edition, change_class)
+        html = _render_section(environment, kind, section, outline, edition, change_class, final)
         (front if part == FRONT else body).append(Markup(html))
     return _render(
         environment,
@@ -264,8 +283,24 @@ def reference_label(edition: Edition, reference: str) -> str:
     chapter = section.title if section else kind
     if not item_id:
         return chapter
-    item = next((i for i in iter_items(section) if i.id == item_id), None)
-    return f"{chapter}: {item_name(item) if item else item_id}"
+    items = list(iter_items(section))
+    item = next((i for i in items if i.id == item_id), None)
+    return f"{chapter}: {_item_label(item, items) if item else item_id}"
+
+
+def _item_label(item: Item, items: Sequence[Item]) -> str:
+    """An item's name; one without (a matrix row) is called after the item it refers to."""
+    name = item_name(item)
+    if name != item.id:
+        return name
+    names = {i.id: item_name(i) for i in items}
+    refers = (getattr(item, f) for f in type(item).model_fields if f != "id")
+    referred = next((names[v] for v in refers if isinstance(v, str) and v in names and v != item.id), None)
+    return f"{referred} ({MATRIX_ROW})" if referred else name
+
+
+MATRIX_ROW = "ردیف ماتریس"
+"""How a matrix row (an item named after the item it refers to) is told apart from that item."""
 
 
 def _render_section(
@@ -275,6 +310,7 @@ def _render_section(
     outline: Outline,
     edition: Edition,
     change_class: Callable[[str, str], str],
+    final: Callable[[str], str] = _same,
 ) -> str:
     return _render(
         environment,
@@ -283,6 +319,6 @@ def _render_section(
         section=section,
         outline=outline,
         edition=edition,
-        reference_label=lambda reference: reference_label(edition, reference),
+        reference_label=lambda reference: final(reference_label(edition, reference)),
         change_class=change_class,
     )
