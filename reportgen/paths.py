@@ -73,16 +73,20 @@ class Project:
         (this repository) adds nothing twice.
         """
         default = sorted(path.resolve() for path in (DEFAULT_THEME / "styles").glob("*.css"))
-        own = [path for path in sorted(self.styles.glob("*.css")) if path.resolve() not in default]
+        own = [path for path in sorted(self.styles.glob("*.css")) if not _is_default_theme_file(path, self.styles)]
         return (*default, *own)
 
     def own_theme_files(self) -> list[Path]:
-        """The project's own files that decide how its editions look (none of the default theme's), sorted."""
-        default = {p.resolve() for folder in ("styles", "fonts") for p in (DEFAULT_THEME / folder).rglob("*")}
+        """The project's own files that decide how its editions look (none of the default theme's), sorted.
+
+        A file of ``styles/`` or ``fonts/`` with the same name and bytes as the default theme's is the
+        default theme's (this repository's own folders, whether reportgen runs from the checkout or from
+        an installed copy of them).
+        """
         found = [self.theme_file] if self.theme_file.is_file() else []
         for folder in (self.root / "templates", self.styles, self.fonts, self.assets):
-            found += [p for p in folder.rglob("*") if p.is_file() and p.resolve() not in default
-                      and "__pycache__" not in p.parts]  # fmt: skip
+            found += [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                      and not _is_default_theme_file(p, folder)]  # fmt: skip
         return sorted(set(found))
 
     @property
@@ -129,3 +133,15 @@ def package_digest() -> str:
             digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _is_default_theme_file(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (under a project's ``styles/`` or ``fonts/`` ``folder``) is a default theme file."""
+    if folder.name not in ("styles", "fonts"):
+        return False
+    twin = DEFAULT_THEME / folder.name / path.relative_to(folder)
+    return twin.is_file() and (twin.resolve() == path.resolve() or _digest(twin) == _digest(path))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
