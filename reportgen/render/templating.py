@@ -234,6 +234,16 @@ def _same(text: str) -> str:
     return text
 
 
+def install_edition_globals(environment: jinja2.Environment, edition: Edition,
+                            redline: ChangeMarks | None = None) -> Callable[[str], str]:  # fmt: skip
+    """The globals every section template reads (imported templates see globals, not the context): the labels
+    catalogue, and what a redline changes (``final`` text, ``field_change``); returns ``final``."""
+    final: Callable[[str], str] = redline.final_text if redline else _same
+    environment.globals.update(catalogue=edition.labels, final=final,
+                               field_change=redline.field_change if redline else _no_change)  # fmt: skip
+    return final
+
+
 def render_edition(
     edition: Edition, templates: Path | Sequence[Path], redline: ChangeMarks | None = None, *,
     theme: ThemeView | None = None, edition_dir: Path | None = None, fonts: Path | None = None, draft: bool = False,
@@ -246,12 +256,10 @@ def render_edition(
     title «پیش‌نویس» (a release that includes drafts).
     """
     environment = make_environment(templates)
-    environment.globals["catalogue"] = edition.labels  # imported templates see globals, not the context
+    final = install_edition_globals(environment, edition, redline)
     if any(isinstance(section, Chapter) for section in edition.sections.values()):
         install_block_helpers(environment, edition, edition_dir, fonts)
     change_class = redline.item_class if redline else (lambda section, item_id: "")
-    final: Callable[[str], str] = redline.final_text if redline else _same
-    environment.globals.update(final=final, field_change=redline.field_change if redline else _no_change)
     outline = Outline()
     front: list[Markup] = []
     body: list[Markup] = []

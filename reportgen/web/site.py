@@ -42,7 +42,7 @@ from reportgen.editions.find import EditionRef, find_editions, load_edition, loa
 from reportgen.errors import OutputError, TemplateError
 from reportgen.paths import PACKAGE_DIR, Project
 from reportgen.render.blocks import install_block_helpers, section_part
-from reportgen.render.templating import Outline, make_environment, reference_label
+from reportgen.render.templating import Outline, install_edition_globals, make_environment, reference_label
 from reportgen.text.persian import ordinal_in_words
 from reportgen.web.search import FOLD, index_text
 
@@ -168,7 +168,7 @@ def _render_chapters(environment: jinja2.Environment, edition: Edition, edition_
     outline = WebOutline()
     chapters: list[Chapter] = []
     images: list[str] = []
-    environment.globals["catalogue"] = edition.labels  # as render_edition: imported templates see globals
+    install_edition_globals(environment, edition)  # as render_edition does
     if any(isinstance(section, GenericChapter) for section in edition.sections.values()):
         install_block_helpers(environment, edition, edition_dir, fonts)
 
