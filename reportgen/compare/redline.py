@@ -277,9 +277,29 @@ def finish_html(html: str, anchor_names: list[str] | None = None) -> str:
         return f'<a class="rl-anchor" id="{name}"></a>'
 
     html = _ANCHOR.sub(anchor, html).translate(_REPLACEMENTS)
-    html = re.sub(r'href="#(rl-[^"]+)" data-fallback="([^"]*)"',
-                  lambda m: f'href="#{m.group(1)}"' if m.group(1) in placed else f'href="{m.group(2)}"', html)
+    ids = set(re.findall(r'\bid="([^"]+)"', html)) | placed
+
+    def link(match: re.Match[str]) -> str:
+        if match.group(1) in placed:
+            return f'<a class="page-ref" href="#{match.group(1)}"></a>'
+        target = _existing_anchor(match.group(2).removeprefix("#"), ids)
+        return f'<a class="page-ref" href="#{target}"></a>' if target else '<span class="page-ref">–</span>'
+
+    html = re.sub(r'<a class="page-ref" href="#(rl-[^"]+)" data-fallback="([^"]*)"></a>', link, html)
     return _bar_paragraphs(html)
+
+
+def _existing_anchor(name: str, ids: set[str]) -> str | None:
+    """``item-<section>-<id>``, or the anchor a generic block gives that item (``item-<section>-<block>-<id>``)."""
+    if name in ids:
+        return name
+    parts = name.split("-")
+    for split in range(2, len(parts)):
+        head, tail = "-".join(parts[:split]) + "-", "-" + "-".join(parts[split:])
+        found = sorted(i for i in ids if i.startswith(head) and i.endswith(tail) and len(i) > len(name))
+        if found:
+            return found[0]
+    return None
 
 
 @dataclass(frozen=True)
