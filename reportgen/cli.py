@@ -294,6 +294,8 @@ def build(context: Context, report: str | None, stage: int | None, edition: int 
                     click.echo(f"FAILED {ref}", err=True)
                     click.echo(_format_error(error), err=True)
                     continue
+                for warning in result.warnings:
+                    click.echo(f"Warning: {warning}", err=True)
                 click.echo(f"built {result.path}  ({result.pages} pages, {result.seconds:.1f} s)")
             if failures:
                 failed = sum(1 for ref, _ in failures if ref is not None)

@@ -5,9 +5,12 @@ Each test here failed on the code before that pass.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +21,7 @@ import jdatetime
 import pytest
 from click.testing import CliRunner, Result
 
-from reportgen.build.pipeline import build_redline
+from reportgen.build.pipeline import build_edition, build_redline
 from reportgen.build.release import MANIFEST, release
 from reportgen.cli import main
 from reportgen.editions.find import EditionRef
@@ -255,3 +258,108 @@ def test_killing_a_parallel_build_leaves_no_process_behind(mini_project: Project
         os.kill(pid, signal.SIGKILL)
     assert len(seen) >= 3 and not survivors
     assert closed, "the output pipe is still held open"
+
+
+# ------------------------------------------------------------ Latin runs display in their own order
+
+
+def _words(pdf: Path) -> list[tuple[str, float, float]]:
+    """(word, xMin, yMin) of every word pdftotext finds, in its order."""
+    page = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    return [(html.unescape(m.group(3)), float(m.group(1)), float(m.group(2)))
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)]
+
+
+def test_latin_runs_with_punctuation_keep_their_order_in_the_pdf(mini_project: Project) -> None:
+    glossary = mini_project.edition_dir("mini-city", 1, 1) / "glossary.yaml"
+    text = glossary.read_text(encoding="utf-8")
+    text = text.replace("definition: تصویری از آینده مطلوب.",
+                        "definition: 'نشانی https://example.org/path?x=1&y=2 و رایانامهٔ info@hamedan.ir را ببینید.'")
+    text = text.replace("definition: چرایی وجود سازمان.",
+                        "definition: \"اگر x = y + 1 < z باشد، واژهٔ cafe\\u0301 را بنویسید.\"")
+    glossary.write_text(text, encoding="utf-8")
+    words = _words(build_edition(mini_project, FIRST).path)
+    found = [word for word, _, _ in words]
+    assert "https://example.org/path?x=1&y=2" in found
+    assert "info@hamedan.ir" in found
+    assert "café" in found and "\u0301" not in "".join(found)
+    line = next(y for word, _, y in words if word == "=")
+    formula = sorted((x, word) for word, x, y in words if abs(y - line) < 2 and word in set("x=y+1<z"))
+    assert [word for _, word in formula] == ["x", "=", "y", "+", "1", "<", "z"]  # left to right, as written
+
+
+# ------------------------------------------------------------ leftovers, cache, output folder, time
+
+
+def test_a_crash_leftover_is_removed_by_the_next_build(mini_project: Project) -> None:
+    mini_project.output.mkdir(parents=True)
+    leftover = mini_project.output / ".mini-city_stage-1_edition-1.pdf.k3j2x9.tmp"
+    leftover.write_bytes(b"%PDF half written")
+    os.utime(leftover, (time.time() - 60, time.time() - 60))  # a writer killed a minute ago
+    other = mini_project.output / ".other.pdf.abc.tmp"  # another target's: not this build's business
+    other.write_bytes(b"")
+    os.utime(other, (time.time() - 60, time.time() - 60))
+    build_edition(mini_project, FIRST)
+    assert sorted(p.name for p in mini_project.output.iterdir()) == [other.name, "mini-city_stage-1_edition-1.pdf"]
+
+
+def test_a_live_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:
+    import fcntl
+
+    from reportgen.build.atomic import remove_stale_temporaries
+
+    busy = tmp_path / ".x.pdf.abc.tmp"
+    busy.write_bytes(b"")
+    os.utime(busy, (time.time() - 60, time.time() - 60))
+    with busy.open("rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        script = f"from pathlib import Path; from reportgen.build.atomic import remove_stale_temporaries as r; " \
+                 f"print(r(Path({str(tmp_path / 'x.pdf')!r})))"  # fmt: skip
+        other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert other.stdout.strip() == "[]" and busy.exists()
+    assert remove_stale_temporaries(tmp_path / "x.pdf") == [busy]
+
+
+def test_an_unusable_cache_is_a_warning(mini_project: Project) -> None:
+    (mini_project.root / ".reportgen-cache").write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--project", str(mini_project.root), "build", "-j", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Warning: the chapter cache" in result.output and "built without it" in result.output
+    assert (mini_project.output / "mini-city_stage-1_edition-1.pdf").is_file()
+
+
+def test_output_inside_content_is_refused(mini_project: Project) -> None:
+    folder = mini_project.edition_dir("mini-city", 1, 1)
+    result = run(mini_project, "build", "-o", str(folder))
+    assert result.exit_code == 1
+    assert f"output folder {folder} is inside {mini_project.content}" in result.output
+    assert not list(folder.glob("*.pdf"))
+
+
+def test_the_time_limit_is_for_the_whole_build(mini_project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapters laid out in turn share one deadline: each may be quick, the build as a whole is stopped."""
+    import reportgen.build.pipeline as pipeline
+    from reportgen.errors import TypesetError
+    from reportgen.typeset import Session
+
+    started = time.perf_counter()
+    build_edition(mini_project, FIRST, session=Session(1))
+    whole = time.perf_counter() - started
+    monkeypatch.setattr(pipeline, "TIME_LIMIT_SECONDS", whole * 0.4)
+    shutil.rmtree(mini_project.root / ".reportgen-cache")  # every chapter laid out again
+    with pytest.raises(TypesetError, match="took longer than"):
+        build_edition(mini_project, FIRST, mini_project.root / "again", session=Session(1))
+
+
+def test_unbreakable_text_breaks_instead_of_running_off_the_page(mini_project: Project) -> None:
+    glossary = mini_project.edition_dir("mini-city", 1, 1) / "glossary.yaml"
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    long_word = "واژه‌ای بی‌فاصله " + "ب" * 3000
+    text = glossary.read_text(encoding="utf-8").replace("english: Vision", f"english: {digest}")
+    glossary.write_text(text.replace("تصویری از آینده مطلوب.", long_word), encoding="utf-8")
+    words = _words(build_edition(mini_project, FIRST).path)
+    letters = [(word, y) for word, _, y in words if set(word) == {"ب"}]
+    assert sum(len(word) for word, _ in letters) >= 3000 and len({y for _, y in letters}) > 5  # many lines
+    pieces = [(word, y) for word, _, y in words if re.fullmatch("[0-9a-f]{2,}", word) and word in digest]
+    assert "".join(word for word, _ in pieces) == digest and len({y for _, y in pieces}) > 1  # broken in its cell

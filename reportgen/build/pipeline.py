@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import errno
+import os
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from reportgen.compare.redline import Redline, mark_changes
 from reportgen.content.models import Edition
 from reportgen.editions.find import EditionRef
 from reportgen.editions.freeze import load_checked_edition
+from reportgen.errors import OutputError
 from reportgen.paths import Project
 from reportgen.render.templating import render_edition
 from reportgen.render.theme import theme_view
@@ -26,6 +30,30 @@ class BuildResult:
     path: Path
     pages: int
     seconds: float
+    warnings: tuple[str, ...] = ()
+    """Things worth a look that did not stop the build (an unusable chapter cache)."""
+
+
+def usable_cache(folder: Path) -> tuple[Path | None, str | None]:
+    """``folder`` if the chapter cache can live there, else None and why: the cache is optional."""
+    try:
+        if folder.is_symlink():
+            raise OSError(errno.ELOOP, "it is a symbolic link")
+        folder.mkdir(exist_ok=True)
+        descriptor, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as error:
+        why = error.strerror or str(error)
+        return None, f"the chapter cache {folder} cannot be used ({why}); built without it"
+    return folder, None
+
+
+def check_output(project: Project, folder: Path) -> None:
+    """Refuse to write output inside ``content/``: it would become part of an edition's content."""
+    if folder.resolve().is_relative_to(project.content.resolve()):
+        raise OutputError(f"output folder {folder} is inside {project.content}: writing there would change an "
+                          "edition's content (and a published edition's freeze); choose a folder outside content/")
 
 
 def source_date_epoch(edition: Edition) -> int:
@@ -64,7 +92,8 @@ def typeset_html(project: Project, html: str, epoch: int, time_limit: float, job
                              allowed_roots=project.readable_roots, source_date_epoch=epoch,
                              time_limit=time_limit, style_key=None)  # fmt: skip
     if jobs > 1 or session is not None:
-        return typeset_chapters(html, options, jobs=jobs, cache_dir=project.cache, session=session)
+        cache_dir, _ = usable_cache(project.cache)
+        return typeset_chapters(html, options, jobs=jobs, cache_dir=cache_dir, session=session)
     from reportgen.typeset import typeset_pdf  # WeasyPrint loads only when something is laid out
 
     return typeset_pdf(html, **options)
@@ -88,6 +117,7 @@ def build_redline(project: Project, base: EditionRef, ref: EditionRef, path: Pat
 
     ``draft_mark``: see build_edition.
     """
+    check_output(project, path.parent)
     html, _, new = render_redline(project, base, ref, draft_mark, sections)
     result = typeset_html(project, html, source_date_epoch(new), TIME_LIMIT_SECONDS, jobs=1)
     write_atomic(path, result.pdf)
@@ -120,15 +150,24 @@ def build_edition(
     publishes). ``draft_mark`` marks every page and the title «پیش‌نویس».
     """
     started = time.perf_counter()
+    check_output(project, output_dir or project.output)
     own_session = prepare_session(jobs) if jobs > 1 and session is None else None
+    current = session
+    warnings: tuple[str, ...] = ()
     try:
         html, epoch = _checked_html(project, ref, draft_mark)
         if session is None and jobs == 1 and split_large and is_large(html):
             own_session = Session(1)  # bounded memory: one chapter's boxes at a time
-        result = typeset_html(project, html, epoch, TIME_LIMIT_SECONDS, jobs, session or own_session)
+        current = session or own_session
+        if current is not None:
+            current.limit_total(TIME_LIMIT_SECONDS)  # the limit is per build, not per chapter
+            warnings = tuple(w for w in [usable_cache(project.cache)[1]] if w)
+        result = typeset_html(project, html, epoch, TIME_LIMIT_SECONDS, jobs, current)
     finally:
+        if current is not None:
+            current.limit_total(None)
         if own_session is not None:
             own_session.close()
     path = (output_dir or project.output) / ref.pdf_name
     write_atomic(path, result.pdf)
-    return BuildResult(ref, path, result.pages, time.perf_counter() - started)
+    return BuildResult(ref, path, result.pages, time.perf_counter() - started, warnings)

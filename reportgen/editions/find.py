@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from reportgen.content.glyphs import missing_glyph_problems
 from reportgen.content.labels import REPORT_LABELS, load_labels
 from reportgen.content.models import SLUG_PATTERN, Comments, Edition, Report, Section, Stage
 from reportgen.content.validate import (
@@ -261,6 +262,7 @@ def load_edition(project: Project, ref: EditionRef) -> Edition:
     if stage is not None and ref.edition not in {e.number for e in stage.editions}:
         raise NotFoundError(f"no edition {ref.edition} of stage {ref.stage} in report '{ref.report}'")
     sections, files = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), problems)
+    problems.extend(missing_glyph_problems(files.values(), project.fonts))
     labels = load_labels(report_file(project, ref, REPORT_LABELS), problems)
     warnings: list[Problem] = []
     comments = sections.get("comments")

@@ -11,6 +11,7 @@ a right-to-left line.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from html import escape
@@ -28,7 +29,11 @@ ALLOWED_LINK = re.compile(r"^(https://|mailto:|#)", re.IGNORECASE)
 
 # A run of Latin script: starts and ends with a letter or digit, may hold
 # spaces and light punctuation inside ("Imagine Boston 2030", "C40", "SWOT").
-_LATIN = r"[A-Za-z][A-Za-z0-9]*(?:[ .,&'’/+:-]+[A-Za-z0-9]+)*"
+# URLs, e-mail addresses, formulas and code keep their inner punctuation
+# (?&=@%#~_;!<>*|^) in the run, and accented letters their combining marks,
+# so that the whole run displays left to right in its own order.
+_WORD = "A-Za-z0-9\u00c0-\u024f\u0300-\u036f"
+_LATIN = rf"[A-Za-z\u00c0-\u024f][{_WORD}]*(?:[ .,&'’/+:=?@%#~_;!<>*|^-]+[{_WORD}]+)*/?"
 # A Latin run in parentheses is isolated with them: outside, the brackets
 # would take the Persian direction, and a name broken across two lines
 # ("(Kaplan &" / "Norton)") would show them mirrored and misplaced.
@@ -43,7 +48,8 @@ def isolate_latin(text: str) -> str:
     position = 0
     for match in LATIN_RUN.finditer(text):
         parts.append(escape(text[position : match.start()], quote=False))
-        parts.append(f'<bdi dir="ltr">{escape(match.group(), quote=False)}</bdi>')
+        run = unicodedata.normalize("NFC", match.group())  # «café» typed as e + U+0301 shows as é
+        parts.append(f'<bdi dir="ltr">{escape(run, quote=False)}</bdi>')
         position = match.end()
     parts.append(escape(text[position:], quote=False))
     return "".join(parts)

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import forkserver
@@ -122,6 +123,31 @@ class Session:
         self._started = False
         self._warm = False
         self.subsets: dict[tuple[Path, frozenset[int]], bytes] = {}
+        self._deadline: float | None = None
+        self._total: float = 0.0
+
+    def limit_total(self, seconds: float | None) -> None:
+        """From now on, all the parts laid out together may take ``seconds`` (None: no limit)."""
+        self._total = seconds or 0.0
+        self._deadline = time.monotonic() + seconds if seconds else None
+
+    def _within_total(self, settings: TypesetOptions) -> TypesetOptions:
+        """``settings`` with each part's time limit cut to what is left of the total."""
+        if self._deadline is None:
+            return settings
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise self._over_time()
+        limit = settings.get("time_limit")
+        return {**settings, "time_limit": min(limit, left) if limit else left}
+
+    def _left(self) -> float | None:
+        return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+
+    def _over_time(self) -> Exception:
+        from reportgen.errors import TypesetError
+
+        return TypesetError(f"the build took longer than {self._total:g} s in all and was stopped")
 
     def warm_up(self) -> None:
         """Import WeasyPrint here now, so the first part laid out in this process does not wait for it."""
@@ -174,10 +200,14 @@ class Session:
     def map(self, work: list[tuple[Job, LayoutTrace | None]], settings: TypesetOptions) -> list[TracedPart]:
         """Lay ``work`` out, here or in the workers (see ``_here``)."""
         if not work or self._here(len(work)):
-            return [lay_out(job, settings, previous) for job, previous in work]
+            return [lay_out(job, self._within_total(settings), previous) for job, previous in work]
         pool = self._pool()
-        futures = [pool.submit(lay_out, job, settings, previous) for job, previous in work]
-        return [future.result() for future in futures]
+        futures = [pool.submit(lay_out, job, self._within_total(settings), previous) for job, previous in work]
+        try:
+            return [future.result(timeout=self._left()) for future in futures]
+        except TimeoutError:
+            self.abort()
+            raise self._over_time() from None
 
     def subset(self, original: Path, glyphs: set[int], cache: PartCache) -> bytes:
         """A face cut down to ``glyphs`` (ids kept): most edits add no glyph, so the last ones are kept."""

@@ -1,0 +1,72 @@
+"""Characters the report's fonts cannot draw, found at validate time with their file, line and column.
+
+The build embeds only the project's fonts and has no fallback: a character
+none of them covers (CJK, Hebrew, most emoji, ★) would be dropped or drawn
+from a system font. Each is refused where it is written instead.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+from reportgen.content.loader import Data, LoadedFile, PathKey
+from reportgen.errors import Problem
+from reportgen.text.characters import FORBIDDEN
+
+_ALWAYS = frozenset("\n\r\t")  # line structure, never drawn
+
+
+@cache
+def _font_characters(fonts: tuple[tuple[Path, float, int], ...]) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # only validate of a whole edition needs it
+
+    covered: set[int] = set()
+    for path, _, _ in fonts:
+        with TTFont(path, lazy=True) as font:
+            covered.update(font.getBestCmap() or {})
+    return frozenset(covered)
+
+
+def covered_characters(fonts_dir: Path) -> frozenset[int] | None:
+    """Every code point the fonts under ``fonts_dir`` map to a glyph (None: no fonts to judge by)."""
+    files = sorted(p for p in fonts_dir.rglob("*") if p.suffix.lower() in (".ttf", ".otf") and p.is_file())
+    if not files:
+        return None
+    return _font_characters(tuple((p, p.stat().st_mtime, p.stat().st_size) for p in files))
+
+
+def _strings(data: Data, where: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
+    if isinstance(data, str):
+        yield where, data
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _strings(item, (*where, index))
+    else:
+        for key, value in data.items():
+            yield from _strings(value, (*where, key))
+
+
+def missing_glyph_problems(files: Iterable[LoadedFile], fonts_dir: Path) -> list[Problem]:
+    """A problem for each text value holding characters the fonts do not cover.
+
+    Markdown character references are decoded first (``&#x2605;`` is a ★).
+    """
+    covered = covered_characters(fonts_dir)
+    if covered is None:
+        return []
+    problems: list[Problem] = []
+    for loaded in files:
+        for where, text in _strings(loaded.data):
+            if text.isascii():
+                continue
+            shown = text + (html.unescape(text) if "&" in text else "")
+            missing = dict.fromkeys(c for c in shown if ord(c) not in covered and c not in _ALWAYS
+                                    and not FORBIDDEN.match(c))  # those are refused as such
+            if missing:
+                names = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
+                problems.append(loaded.problem(where, f"the report's fonts have no glyph for {names}; "
+                                                      "write it otherwise or remove it"))
+    return problems
