@@ -39,7 +39,7 @@ def usable_cache(folder: Path) -> tuple[Path | None, str | None]:
     try:
         if folder.is_symlink():
             raise OSError(errno.ELOOP, "it is a symbolic link")
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         descriptor, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
         os.close(descriptor)
         os.unlink(probe)
