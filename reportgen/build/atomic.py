@@ -41,6 +41,26 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     return removed
 
 
+def _current_umask() -> int:
+    try:  # Linux reports it without changing it
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """A replaced file keeps its mode; a new one gets what ``open()`` would give it (0644 under umask 022)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
@@ -61,6 +81,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
+            os.fchmod(stream.fileno(), _mode_for(path))  # mkstemp makes 0600 files
             os.fsync(stream.fileno())
             os.replace(temporary, path)  # while still locked: nobody takes it for a leftover
     except BaseException as error:
