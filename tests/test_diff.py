@@ -594,7 +594,7 @@ def test_html_escapes_content() -> None:
     diff = diff_of(glossary(term("a", "متن")), glossary(term("a", "متن <script>x</script> & «نقل»")))
     page = to_html(diff)
     assert "<script>" not in page
-    assert "&lt;<bdi dir=\"ltr\">script</bdi>&gt;" in page and "&amp; «نقل»</ins>" in page
+    assert "&lt;<bdi dir=\"ltr\">script&gt;x&lt;/script</bdi>&gt;" in page and "&amp; «نقل»</ins>" in page
 
 
 def test_an_empty_item_list_is_a_list_not_a_field() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
+from reportgen.content.blocks import MARK_CHARACTERS
 from reportgen.content.loader import Data, LoadedFile, PathKey
 from reportgen.errors import Problem
 from reportgen.text.characters import FORBIDDEN
@@ -49,6 +50,11 @@ def _strings(data: Data, where: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
             yield from _strings(value, (*where, key))
 
 
+def _is_drawn_mark(where: PathKey, text: str) -> bool:
+    """A legend's ``symbol: ▲`` names a shape the stylesheet draws; the character itself is never typeset."""
+    return bool(where) and where[-1] == "symbol" and text in MARK_CHARACTERS
+
+
 def missing_glyph_problems(files: Iterable[LoadedFile], fonts_dir: Path) -> list[Problem]:
     """A problem for each text value holding characters the fonts do not cover.
 
@@ -60,7 +66,7 @@ def missing_glyph_problems(files: Iterable[LoadedFile], fonts_dir: Path) -> list
     problems: list[Problem] = []
     for loaded in files:
         for where, text in _strings(loaded.data):
-            if text.isascii():
+            if text.isascii() or _is_drawn_mark(where, text):
                 continue
             shown = text + (html.unescape(text) if "&" in text else "")
             missing = dict.fromkeys(c for c in shown if ord(c) not in covered and c not in _ALWAYS
