@@ -8,12 +8,12 @@ from a system font. Each is refused where it is written instead.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from reportgen.content.blocks import MARK_CHARACTERS
-from reportgen.content.loader import Data, LoadedFile, PathKey
+from reportgen.content.loader import LoadedFile, PathKey, iter_strings
 from reportgen.errors import Problem
 from reportgen.text.characters import FORBIDDEN
 
@@ -39,17 +39,6 @@ def covered_characters(fonts_dir: Path) -> frozenset[int] | None:
     return _font_characters(tuple((p, p.stat().st_mtime, p.stat().st_size) for p in files))
 
 
-def _strings(data: Data, where: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
-    if isinstance(data, str):
-        yield where, data
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from _strings(item, (*where, index))
-    else:
-        for key, value in data.items():
-            yield from _strings(value, (*where, key))
-
-
 def _is_drawn_mark(where: PathKey, text: str) -> bool:
     """A legend's ``symbol: ▲`` names a shape the stylesheet draws; the character itself is never typeset."""
     return bool(where) and where[-1] == "symbol" and text in MARK_CHARACTERS
@@ -65,7 +54,7 @@ def missing_glyph_problems(files: Iterable[LoadedFile], fonts_dir: Path) -> list
         return []
     problems: list[Problem] = []
     for loaded in files:
-        for where, text in _strings(loaded.data):
+        for where, text in iter_strings(loaded.data):
             if text.isascii() or _is_drawn_mark(where, text):
                 continue
             shown = text + (html.unescape(text) if "&" in text else "")

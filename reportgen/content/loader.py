@@ -14,6 +14,7 @@ import errno
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -53,6 +54,8 @@ class LoadedFile:
     data: Data
     marks: dict[PathKey, tuple[int, int]] = field(repr=False)
     """Path of a value inside ``data`` → (line, column), both 1-based."""
+    source: str = field(default="", repr=False)
+    """The file's text, to locate something inside a value."""
 
     def locate(self, where: PathKey) -> tuple[int | None, int | None]:
         """The mark of ``where``, or of its nearest ancestor that has one."""
@@ -62,9 +65,27 @@ class LoadedFile:
                 return mark
         return None, None
 
-    def problem(self, where: PathKey, message: str) -> Problem:
+    def problem(self, where: PathKey, message: str, written: str = "") -> Problem:
+        """A problem with ``where``; at the first ``written`` text inside its value when given and found."""
         line, column = self.locate(where)
+        if written and line is not None and column is not None:
+            starts = [0, *(m.end() for m in re.finditer("\n", self.source))]
+            offset = self.source.find(written, starts[line - 1] + column - 1) if line <= len(starts) else -1
+            if offset >= 0:
+                line, column = _line_column(self.source, offset)
         return Problem(self.path, line, column, format_path(where), message)
+
+
+def iter_strings(data: Data, where: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
+    """Every string value in ``data`` with where it is."""
+    if isinstance(data, str):
+        yield where, data
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from iter_strings(item, (*where, index))
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from iter_strings(value, (*where, key))
 
 
 def format_path(where: PathKey) -> str:
@@ -154,9 +175,13 @@ class _Walk:
         return self._line_starts[min(line, len(self._line_starts) - 1)] + column
 
     def position(self, offset: int) -> tuple[int, int]:
-        """1-based line and column of a character offset."""
-        before = self.text[:offset]
-        return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+        return _line_column(self.text, offset)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def _checked_text(node: ScalarNode, where: PathKey, walk: _Walk) -> str:
@@ -225,7 +250,7 @@ def _loaded(node: Node, text: str, path: Path) -> LoadedFile:
     data = _to_data(node, (), walk)
     if walk.problems:
         raise ContentError(walk.problems)
-    return LoadedFile(path, data, walk.marks)
+    return LoadedFile(path, data, walk.marks, text)
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:

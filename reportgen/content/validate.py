@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar, get_args, get_origin
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from reportgen.content.blockcheck import check_chapters
 from reportgen.content.blocks import BLOCK_KINDS, UNION_TAGS, Chapter
-from reportgen.content.loader import Data, LoadedFile, PathKey, load_yaml
+from reportgen.content.loader import Data, LoadedFile, PathKey, iter_strings, load_yaml
 from reportgen.content.models import (
     APPENDIX_KINDS,
     SECTION_KINDS,
@@ -31,6 +31,7 @@ from reportgen.content.models import (
     iter_items,
 )
 from reportgen.errors import ContentError, Problem
+from reportgen.text.markdown import anchor_links
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -332,6 +333,33 @@ def manifest_order_problems(stage: Stage, loaded: LoadedFile) -> list[Problem]:
 def item_ids(section: Section) -> set[str]:
     """The id of every item anywhere inside a section."""
     return {item.id for item in iter_items(section)}
+
+
+def link_targets(sections: dict[str, Section]) -> set[str]:
+    """What an in-document link may name: a chapter (``glossary``) or an item in it (``glossary/t1``).
+
+    The same names a comment uses for what it concerns; the PDF and the web
+    edition each turn them into their own anchors.
+    """
+    return {*sections, *(f"{kind}/{item_id}" for kind, section in sections.items() for item_id in item_ids(section))}
+
+
+def anchor_problems(files: Iterable[LoadedFile], sections: dict[str, Section]) -> list[Problem]:
+    """A problem for each ``[…](#target)`` link whose target is no chapter or item of this edition."""
+    targets = link_targets(sections)
+    problems: list[Problem] = []
+    for loaded in files:
+        for where, text in iter_strings(loaded.data):
+            if "#" not in text:
+                continue
+            for target in anchor_links(text):
+                if target not in targets:
+                    close = difflib.get_close_matches(target, sorted(targets), n=1, cutoff=0.6)
+                    hint = f"; did you mean '#{close[0]}'?" if close else ""
+                    message = (f"link '#{target}' names no chapter or item of this edition: link to a chapter "
+                               f"as '#<chapter>' or to an item as '#<chapter>/<item id>'{hint}")
+                    problems.append(loaded.problem(where, message, written=f"#{target}"))
+    return problems
 
 
 def comment_problems(

@@ -21,6 +21,7 @@ from reportgen.content.glyphs import missing_glyph_problems
 from reportgen.content.labels import REPORT_LABELS, load_labels
 from reportgen.content.models import SLUG_PATTERN, Comments, Edition, Report, Section, Stage
 from reportgen.content.validate import (
+    anchor_problems,
     comment_problems,
     load_model,
     load_sections,
@@ -263,6 +264,7 @@ def load_edition(project: Project, ref: EditionRef) -> Edition:
         raise NotFoundError(f"no edition {ref.edition} of stage {ref.stage} in report '{ref.report}'")
     sections, files = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), problems)
     problems.extend(missing_glyph_problems(files.values(), project.fonts))
+    problems.extend(anchor_problems(files.values(), sections))
     labels = load_labels(report_file(project, ref, REPORT_LABELS), problems)
     warnings: list[Problem] = []
     comments = sections.get("comments")

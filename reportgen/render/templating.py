@@ -8,10 +8,12 @@ is rendered last, from that outline, so numbers agree everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import unquote
 
 import jinja2
 from markupsafe import Markup
@@ -268,7 +270,7 @@ def render_edition(
         outline.start_chapter(part)
         html = _render_section(environment, kind, section, outline, edition, change_class, final)
         (front if part == FRONT else body).append(Markup(html))
-    return _render(
+    html = _render(
         environment,
         "document.html.j2",
         edition=edition,
@@ -282,6 +284,24 @@ def render_edition(
         draft=draft,
         theme=theme or ThemeView(),
     )
+    return resolve_content_links(html, outline, edition.sections)
+
+
+_IN_DOCUMENT_LINK = re.compile(r'href="#([^"]+)"')
+
+
+def resolve_content_links(html: str, outline: Outline, sections: Mapping[str, object]) -> str:
+    """Content's links name chapters and items as comments do (``#glossary``, ``#glossary/t1``):
+    point them at the anchors this document gave them (an item without one: its chapter)."""
+
+    def resolve(match: re.Match[str]) -> str:
+        kind, _, item_id = unquote(match.group(1)).partition("/")
+        if kind not in sections:
+            return match.group()  # the document's own links (contents, lists of figures)
+        anchor = outline.items.get((kind, item_id)) if item_id else None
+        return f'href="#{anchor or f"chapter-{kind}"}"'
+
+    return _IN_DOCUMENT_LINK.sub(resolve, html)
 
 
 def reference_label(edition: Edition, reference: str) -> str:

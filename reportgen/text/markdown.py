@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from functools import cache
 from html import escape
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -224,6 +225,16 @@ def find_unsafe_links(text: str) -> list[str]:
         href = token.attrGet("href") if token.type == "link_open" else None
         if isinstance(href, str) and not _validate_link(href):
             found.append(href)
+    return found
+
+
+def anchor_links(text: str) -> list[str]:
+    """The targets of ``text``'s in-document links (``[…](#glossary/t1)`` → ``glossary/t1``), decoded."""
+    found: list[str] = []
+    for token in _walk(_checker().parse(text, {})):
+        href = token.attrGet("href") if token.type == "link_open" else None
+        if isinstance(href, str) and href.startswith("#"):
+            found.append(unquote(href[1:]))
     return found
 
 
