@@ -15,7 +15,7 @@ from reportgen.editions.find import load_edition
 from reportgen.paths import Project
 from reportgen.typeset import _weasyprint
 from reportgen.typeset import chapters as chapters_module
-from reportgen.typeset.chapters import _BLANK_FOOTERS, split_document
+from reportgen.typeset.chapters import chapter_documents
 from reportgen.typeset.engine import render_part, render_traced_part
 from reportgen.typeset.pdfmerge import splice
 from reportgen.typeset.results import RenderedPart, TracedPart
@@ -27,19 +27,13 @@ pytestmark = pytest.mark.skipif(not _weasyprint.enabled(), reason="incremental l
 
 @pytest.fixture(scope="module")
 def sample_chapters(repo_project: Project) -> dict[str, str]:
-    """The sample edition's body chapters, by id."""
-    split = split_document(render_html(repo_project, load_edition(repo_project, SAMPLE_REF)))
-    found = {}
-    for chapter in split.chapters:
-        match = re.search(r'<section class="chapter[^"]*" id="([^"]+)"', chapter)
-        assert match
-        found[match.group(1)] = chapter
-    return found
+    """The sample edition's body chapters, as laid out alone, by name."""
+    return chapter_documents(render_html(repo_project, load_edition(repo_project, SAMPLE_REF)))
 
 
 def settings(project: Project) -> dict[str, Any]:
     return {"stylesheets": project.stylesheets, "base_dir": project.templates,
-            "allowed_roots": project.readable_roots, "source_date_epoch": 0, "extra_css": _BLANK_FOOTERS}  # fmt: skip
+            "allowed_roots": project.readable_roots, "source_date_epoch": 0}  # fmt: skip
 
 
 def rasters(pdf: bytes, folder: Path, name: str) -> list[bytes]:
@@ -77,7 +71,7 @@ def assert_same_pages(part: RenderedPart, fresh: RenderedPart, folder: Path) -> 
     assert rasters(part.pdf, folder, "part") == rasters(fresh.pdf, folder, "fresh")
 
 
-@pytest.mark.parametrize("chapter", ["chapter-glossary", "chapter-case-studies", "chapter-environment"])
+@pytest.mark.parametrize("chapter", ["glossary", "case-studies", "environment"])
 def test_a_whole_traced_layout_is_weasyprints_own(sample_chapters: dict[str, str], repo_project: Project,
                                                    chapter: str) -> None:  # fmt: skip
     html = sample_chapters[chapter]
@@ -108,7 +102,7 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
-@pytest.mark.parametrize("chapter", ["chapter-glossary", "chapter-case-studies"])
+@pytest.mark.parametrize("chapter", ["glossary", "case-studies"])
 def test_an_edited_chapter_spliced_draws_the_pages_of_a_fresh_layout(
     sample_chapters: dict[str, str], repo_project: Project, tmp_path: Path, chapter: str, edit: str
 ) -> None:
@@ -125,7 +119,7 @@ def test_an_edited_chapter_spliced_draws_the_pages_of_a_fresh_layout(
 def test_a_changed_running_head_is_never_taken_from_the_old_pages(
     sample_chapters: dict[str, str], repo_project: Project
 ) -> None:
-    old = sample_chapters["chapter-case-studies"]
+    old = sample_chapters["case-studies"]
     new = EDITS["the chapter title (running head)"](old)
     _part, traced = incremental(old, new, repo_project)
     assert traced.resynced_at is None
@@ -133,7 +127,7 @@ def test_a_changed_running_head_is_never_taken_from_the_old_pages(
 
 def test_a_structural_edit_is_laid_out_whole(sample_chapters: dict[str, str], repo_project: Project,
                                             tmp_path: Path) -> None:  # fmt: skip
-    old = sample_chapters["chapter-glossary"]
+    old = sample_chapters["glossary"]
     new = old.replace("</p>", "</p><p>بند تازه‌ای در آغاز فصل.</p>", 1)
     part, traced = incremental(old, new, repo_project)
     assert traced.resynced_at is None

@@ -17,7 +17,6 @@ import gc
 import logging
 import mimetypes
 import os
-import re
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -245,12 +244,16 @@ def render_part(
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             rendered = layout(document, list(styles.sheets), styles.font_config, styles.counter_style)
             labels: tuple[str, ...] = ()
+            names: tuple[str, ...] | None = None
             if _weasyprint.enabled():  # leader dots in runs; joiners kept in the text layer; printed numbers
-                from reportgen.typeset._weasyprint import leaders, pagelabels, textlayer
+                from reportgen.typeset._weasyprint import leaders, pagelabels, pages, textlayer
 
                 leaders.join_leader_dots(rendered.pages)
                 textlayer.install()
                 labels = pagelabels.printed_numbers(rendered.pages)
+                names = pages.page_names(rendered.pages)  # the fast path's stand-ins take the same names
+            if foreign_anchors and rendered.pages:
+                _anchor_elsewhere(rendered.pages, foreign_anchors)
             del document  # only the laid-out pages are needed from here on
             collect_layout_garbage()
             pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts,
@@ -264,12 +267,12 @@ def render_part(
         except (OSError, ValueError) as error:
             raise TypesetError(f"WeasyPrint failed: {error}") from error
     messages = dict.fromkeys([*styles.warnings, *warnings.messages])
-    problems = [m for m in messages if not _is_foreign_link(m, foreign_anchors)]
+    problems = list(messages)
     if problems:
         raise TypesetError("WeasyPrint reported problems:\n  " + "\n  ".join(problems))
     if not isinstance(pdf, bytes):
         raise TypesetError("WeasyPrint returned no PDF")
-    return replace(_describe(pdf, rendered.pages, foreign_anchors), labels=labels)
+    return replace(_describe(pdf, rendered.pages, foreign_anchors), labels=labels, page_names=names)
 
 
 def _finish_catalog(document: Any, pdf: Any, *, labels: Sequence[str]) -> None:
@@ -308,25 +311,29 @@ def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: A
     return TracedPart(part, outcome[-1].trace, outcome[-1].resynced_at)
 
 
-def _is_foreign_link(message: str, foreign: frozenset[str]) -> bool:
-    match = re.match(r"No anchor #(.+) for internal URI reference", message)
-    return match is not None and match.group(1) in foreign
+def _anchor_elsewhere(pages: Sequence[Any], foreign: frozenset[str]) -> None:
+    """Give each of ``foreign`` a place on the first page, so that WeasyPrint makes the links to it, and tags them.
+
+    Its links name their destination (``/Dest (name)``), and the merge rebuilds
+    the named destinations from every part: they resolve where the anchor
+    really is, and sit in the structure tree (a /Link with an /OBJR) as in a
+    single pass. ``Page.anchors`` is public API.
+    """
+    present = {name for page in pages for name in page.anchors}
+    for name in sorted(foreign - present):
+        pages[0].anchors[name] = (0, 0, 0, 0)
 
 
 def _describe(pdf: bytes, pages: Sequence[Any], foreign: frozenset[str]) -> RenderedPart:
+    """The part's page sizes and the places of its own anchors (not those only anchored for its links)."""
     sizes = tuple((page.width * _PX_TO_PT, page.height * _PX_TO_PT) for page in pages)
     anchors: dict[str, tuple[int, float, float]] = {}
-    links: list[tuple[int, str, tuple[float, float, float, float]]] = []
     for index, page in enumerate(pages):
         height = sizes[index][1]
         for name, (x, y, *_rest) in page.anchors.items():
-            anchors.setdefault(name, (index, x * _PX_TO_PT, height - y * _PX_TO_PT))
-        for link_type, target, (x, y, width, link_height), _box in page.links:
-            if link_type == "internal" and target in foreign:
-                rectangle = (x * _PX_TO_PT, height - (y + link_height) * _PX_TO_PT,
-                             (x + width) * _PX_TO_PT, height - y * _PX_TO_PT)  # fmt: skip
-                links.append((index, target, rectangle))
-    return RenderedPart(pdf, sizes, anchors, tuple(links))
+            if name not in foreign:
+                anchors.setdefault(name, (index, x * _PX_TO_PT, height - y * _PX_TO_PT))
+    return RenderedPart(pdf, sizes, anchors)
 
 
 def typeset_pdf(

@@ -63,8 +63,8 @@ class PartCache:
                 pdf,
                 tuple((width, height) for width, height in meta["page_sizes"]),
                 {name: (page, x, y) for name, (page, x, y) in meta["anchors"].items()},
-                tuple((i, target, (a, b, c, d)) for i, target, (a, b, c, d) in meta["links"]),
                 tuple(str(label) for label in meta.get("labels", ())),
+                None if meta.get("page_names") is None else tuple(map(str, meta["page_names"])),
             )
             trace = LayoutTrace.from_json(meta["trace"]) if meta.get("trace") else None
         except (OSError, ValueError, KeyError, TypeError):

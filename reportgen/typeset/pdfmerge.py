@@ -1,8 +1,8 @@
 """Merging typeset parts into one PDF with pikepdf (qpdf): the chapter path's last step.
 
-- ``merge``: the front part, then the chapters, their footers stamped from a
-  stamp document, outlines joined, links from the front part to the chapters
-  re-made, and each font face embedded once (one subset holding the glyphs
+- ``merge``: the front pages, then the chapters with their page margins drawn
+  from the front document's stand-in pages, outlines and named destinations
+  joined, and each font face embedded once (one subset holding the glyphs
   every part uses, since WeasyPrint keeps glyph ids when it subsets).
 - ``splice``: a part laid out incrementally (see ``resync``): its new first
   pages, then the previous layout's later pages.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,6 @@ import pikepdf
 from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
 
-from reportgen.text.persian import to_persian_digits
 from reportgen.typeset.results import RenderedPart, page_label_ranges
 
 Subsetter = Callable[[Path, set[int]], bytes]
@@ -113,7 +113,7 @@ def subset_font(original: Path, glyphs: set[int]) -> bytes:
 
 
 def _font_dictionaries(pdf: pikepdf.Pdf) -> list[Any]:
-    """Every /Font resources dictionary of the pages and of the forms they draw (footers), in page order."""
+    """Every /Font resources dictionary of the pages and of the forms they draw (margins), in page order."""
     found: list[Any] = []
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:
@@ -245,9 +245,9 @@ def _overlay(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp_pdf: pikepdf.Pdf, stamp
 
     pikepdf's own ``add_overlay`` names the XObject at random, which would make
     the bytes differ from build to build; and WeasyPrint shares one resources
-    dictionary between a part's pages, so each page's footer needs its own name.
+    dictionary between a part's pages, so each page's margins need their own name.
     """
-    name = f"/ReportgenFooter{number}"
+    name = f"/ReportgenMargins{number}"
     # Indirect first: copy_foreign would otherwise reuse one copy for every direct form.
     form = pdf.copy_foreign(stamp_pdf.make_indirect(stamp.as_form_xobject()))
     if "/Resources" not in page.obj:
@@ -361,47 +361,81 @@ def _set_page_labels(pdf: pikepdf.Pdf, labels: Sequence[str]) -> None:
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
 
 
-def merge(front: RenderedPart, chapters: Sequence[RenderedPart], stamps: RenderedPart,
-          originals: dict[str, Path], subset: Subsetter = subset_font) -> bytes:  # fmt: skip
-    """One PDF: the front part, then the chapters with their footers stamped; fonts shared, links made."""
+def _drop_structure(pdf: pikepdf.Pdf, first: int) -> None:
+    """Remove from the structure tree what is marked on the pages from ``first`` on, before they are deleted.
+
+    The front document's stand-in pages are replaced by the chapters' pages;
+    their parent-tree entries (and their annotations') go with them.
+    """
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return
+    dropped = pdf.pages[first:]
+    _prune(_document_element(root), {(int(page.objgen[0]), int(page.objgen[1])) for page in dropped})
+    keys = {int(page.obj.StructParents) for page in dropped if "/StructParents" in page.obj}
+    keys.update(int(annotation.StructParent) for page in dropped for annotation in page.obj.get("/Annots", [])
+                if "/StructParent" in annotation)  # fmt: skip
+    nums = pikepdf.Array()
+    for key, value in _parent_tree(root):
+        if key not in keys:
+            nums.append(key)
+            nums.append(value)
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=nums))
+
+
+def _set_destinations(pdf: pikepdf.Pdf, destinations: dict[str, tuple[int, float, float]]) -> None:
+    """The named destinations every link points to, at the places the parts put them."""
+    names = pikepdf.Array()
+    for name in sorted(destinations):
+        page, x, y = destinations[name]
+        names.append(pikepdf.String(name))
+        names.append(pikepdf.Array([pdf.pages[page].obj, pikepdf.Name.XYZ, x, y, 0]))
+    if "/Names" not in pdf.Root:
+        pdf.Root.Names = pikepdf.Dictionary()
+    pdf.Root.Names.Dests = pdf.make_indirect(pikepdf.Dictionary(Names=names))
+
+
+def merge(front: RenderedPart, chapters: Sequence[RenderedPart], originals: dict[str, Path],
+          subset: Subsetter = subset_font) -> bytes:  # fmt: skip
+    """One PDF: the front pages, then the chapters with the margins of the front's stand-in pages drawn over them.
+
+    ``front`` ends with one stand-in page per chapter page (see ``chapters``):
+    its front pages are kept, with their links and structure (the contents'
+    links are WeasyPrint's own, tagged as in a single pass); its stand-ins
+    give the body pages their margins and the whole document its page labels.
+    Bookmarks and named destinations (what every link points to) are rebuilt
+    from the parts, at the places the chapters' own layouts put them; the
+    chapters' structure trees are appended; each font face is embedded once.
+    """
+    body = sum(len(chapter.page_sizes) for chapter in chapters)
+    count = len(front.page_sizes) - body
     merged = pikepdf.Pdf.open(io.BytesIO(front.pdf))
+    margins = pikepdf.Pdf.open(io.BytesIO(front.pdf))
+    outline_entries = [entry for entry in _flat_outline(merged) if entry[2] < count]
+    destinations = {name: place for name, place in front.anchors.items() if place[0] < count}
+    _drop_structure(merged, count)
+    del merged.pages[count:]
     parts = [pikepdf.Pdf.open(io.BytesIO(chapter.pdf)) for chapter in chapters]
-    outline_entries: list[OutlineEntry] = []
     starts: list[int] = []
-    for part in parts:
+    for chapter, part in zip(chapters, parts, strict=True):
         starts.append(len(merged.pages))
         outline_entries.extend((d, title, page + starts[-1], x, y) for d, title, page, x, y in _flat_outline(part))
-        merged.pages.extend(part.pages)
-    stamp_pdf = pikepdf.Pdf.open(io.BytesIO(stamps.pdf))
-    for offset, stamp in enumerate(stamp_pdf.pages):
-        _overlay(merged, merged.pages[len(front.page_sizes) + offset], stamp_pdf, stamp, offset)
+        destinations.update({name: (page + starts[-1], x, y) for name, (page, x, y) in chapter.anchors.items()})
+        with warnings.catch_warnings():  # named destinations are rebuilt below, from every part's anchors
+            warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+            merged.pages.extend(part.pages)
+    for offset in range(body):
+        _overlay(merged, merged.pages[count + offset], margins, margins.pages[count + offset], offset)
     with merged.open_outline() as outline:
-        outline.root.extend(_outline_tree(outline_entries))
-    # Links from the contents (and other front references) to the chapters, and between chapters.
-    anchors = {name: (starts[i] + page, x, y) for i, chapter in enumerate(chapters)
-               for name, (page, x, y) in chapter.anchors.items()}  # fmt: skip
-    links = [*front.links, *((starts[i] + page, target, rectangle) for i, chapter in enumerate(chapters)
-                             for page, target, rectangle in chapter.links)]  # fmt: skip
-    for page_index, target, rectangle in links:
-        if target in anchors:
-            destination, x, y = anchors[target]
-            link = pikepdf.Dictionary(
-                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array(list(rectangle)),
-                Border=pikepdf.Array([0, 0, 0]),
-                Dest=pikepdf.Array([merged.pages[destination].obj, pikepdf.Name.XYZ, x, y, 0]),
-            )  # fmt: skip
-            annotated = merged.pages[page_index].obj
-            if "/Annots" not in annotated:
-                annotated.Annots = pikepdf.Array()
-            annotated.Annots.append(merged.make_indirect(link))
+        outline.root[:] = _outline_tree(outline_entries)
+    _set_destinations(merged, destinations)
     for part, start in zip(parts, starts, strict=True):
         _append_structure(merged, part, start)
-    body = [to_persian_digits(number) for number in range(1, len(merged.pages) - len(front.page_sizes) + 1)]
-    _set_page_labels(merged, [*front.labels, *body] if front.labels else [])
+    _set_page_labels(merged, front.labels)  # what the stand-ins printed: the whole document's numbers
     _share_fonts(merged, originals, subset)
     packed = _save(merged)
-    for part in (*parts, stamp_pdf, merged):
-        part.close()
+    for pdf in (*parts, margins, merged):
+        pdf.close()
     return packed
 
 
@@ -456,5 +490,7 @@ def splice(prefix: RenderedPart, previous: RenderedPart, at: int) -> RenderedPar
     for name, place in previous.anchors.items():
         if place[0] >= at:
             anchors.setdefault(name, place)
-    return RenderedPart(data, prefix.page_sizes + previous.page_sizes[at:], anchors,
-                        prefix.links + tuple(link for link in previous.links if link[0] >= at))  # fmt: skip
+    names = (None if prefix.page_names is None or previous.page_names is None
+             else prefix.page_names + previous.page_names[at:])  # fmt: skip
+    labels = prefix.labels + previous.labels[at:] if prefix.labels and previous.labels else ()
+    return RenderedPart(data, prefix.page_sizes + previous.page_sizes[at:], anchors, labels, names)

@@ -33,10 +33,10 @@ class RenderedPart:
     """(width, height) of each page in PDF points."""
     anchors: dict[str, tuple[int, float, float]]
     """Anchor name → (page index, x, y) in PDF points (y from the bottom)."""
-    links: tuple[tuple[int, str, tuple[float, float, float, float]], ...]
-    """Internal links to anchors not in this part: (page index, anchor, rectangle x1 y1 x2 y2 in points)."""
     labels: tuple[str, ...] = ()
     """The page number printed on each page ("" where none), for the PDF's /PageLabels; () if unknown."""
+    page_names: tuple[str, ...] | None = None
+    """The CSS page name of each page; None where WeasyPrint's internals are unavailable (see ``_weasyprint``)."""
 
 
 def page_label_ranges(labels: Sequence[str]) -> list[tuple[int, str]]:
