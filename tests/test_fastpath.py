@@ -47,6 +47,7 @@ RESTYLE = """
   @bottom-right { content: counter(page, persian); font-family: "Vazirmatn"; font-size: 12pt; color: #000; }
 }
 @page front { @bottom-center { content: none; } @bottom-right { content: counter(page, persian-letters); } }
+@page cover { @bottom-right { content: none; } }
 h1, h2 { color: #b00020; }
 """
 
@@ -253,6 +254,7 @@ def test_a_restyle_moving_the_page_number_holds_on_the_fast_path(restyled: Layou
     labels = margin_words(restyled.single)
     assert labels != margin_words(bundled.single)  # the restyle did move the numbers
     assert raster_differences(bundled.single, restyled.single)  # and recoloured the headings
+    assert PdfReader(restyled.single).page_labels == PdfReader(bundled.single).page_labels  # read where it moved
     assert_same(restyled.single, restyled.parallel)
 
 

@@ -1,10 +1,12 @@
-"""The page number printed on each laid-out page, read from its ``@bottom-center`` margin box.
+"""The page number printed on each laid-out page, read from the margin box that prints the ``page`` counter.
 
 The PDF's /PageLabels must say what the pages say (الف، ب … in the front
 matter, ۱، ۲ … in the body): rather than repeat the stylesheet's counters in
-Python, this reads the text WeasyPrint laid out in the page-number margin box.
-It walks WeasyPrint's laid-out boxes (``Page._page_box``, ``MarginBox``), so
-it runs only behind the ``_weasyprint`` gate.
+Python, this reads the text WeasyPrint laid out in the margin box whose
+``content`` uses ``counter(page)``, wherever the styles put it (a project may
+move it to ``@bottom-right``). It walks WeasyPrint's laid-out boxes
+(``Page._page_box``, ``MarginBox``, computed ``content``), so it runs only
+behind the ``_weasyprint`` gate.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from weasyprint.formatting_structure import boxes
 
-NUMBER_BOX = "@bottom-center"
+PAGE_COUNTER = "page"
 
 
 def _texts(box: Any) -> Iterator[str]:
@@ -24,13 +26,21 @@ def _texts(box: Any) -> Iterator[str]:
         yield from _texts(child)
 
 
+def prints_page_number(box: Any) -> bool:
+    """Whether a margin box's computed ``content`` holds ``counter(page)`` (or ``counters(page, …)``)."""
+    content = box.style["content"]
+    if isinstance(content, str):  # "normal", "none"
+        return False
+    return any(kind in ("counter()", "counters()") and value[0] == PAGE_COUNTER for kind, value in content)
+
+
 def printed_numbers(pages: Sequence[Any]) -> tuple[str, ...]:
     """The text of each page's number box, "" where it has none."""
     numbers = []
     for page in pages:
         found = ""
         for child in page._page_box.children:
-            if isinstance(child, boxes.MarginBox) and child.at_keyword == NUMBER_BOX:
+            if isinstance(child, boxes.MarginBox) and prints_page_number(child):
                 found = "".join(_texts(child)).strip()
         numbers.append(found)
     return tuple(numbers)
