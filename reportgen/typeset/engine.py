@@ -281,11 +281,28 @@ def _finish_catalog(document: Any, pdf: Any, *, labels: Sequence[str]) -> None:
     preferences["Direction"] = "/R2L"
     preferences["DisplayDocTitle"] = "true"
     pdf.catalog["ViewerPreferences"] = preferences
+    _scope_table_headers(pdf.objects)
     if labels:
         nums = []
         for index, prefix in page_label_ranges(labels):
             nums += [index, pydyf.Dictionary({"P": pydyf.String(prefix)} if prefix else {})]
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
+
+
+def _scope_table_headers(objects: Sequence[Any]) -> None:
+    """Give each header cell the /Scope a screen reader needs to tie it to its data cells (PDF/UA-1 7.5).
+
+    WeasyPrint tags ``<th>`` as /TH without one: a header in the table's head
+    heads a column, any other (a matrix row's first cell) heads its row.
+    """
+    by_reference = {obj.reference: obj for obj in objects if isinstance(obj, pydyf.Dictionary) and obj.number}
+    for element in by_reference.values():
+        if element.get("S") != "/TH" or not isinstance(element.get("A"), pydyf.Dictionary):
+            continue
+        row = by_reference.get(element.get("P"))
+        group = by_reference.get(row.get("P")) if row is not None else None
+        in_head = group is not None and group.get("S") == "/THead"
+        element["A"]["Scope"] = "/Column" if in_head else "/Row"
 
 
 def render_traced_part(html: str, *, previous: LayoutTrace | None, **settings: Any) -> TracedPart:
