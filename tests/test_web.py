@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_support import PASSWORD, ROOT_PAGE, Server, chromium_driver, form_fields, run, serving, solve
+from web_support import (
+    CHAPTERS_PAGE,
+    PASSWORD,
+    ROOT_PAGE,
+    Server,
+    chromium_driver,
+    form_fields,
+    run,
+    serving,
+    solve,
+)
 
 pytestmark = pytest.mark.skipif(not shutil.which("chromium") or not shutil.which("chromedriver"),
                                 reason="Debian's chromium and chromium-driver are not installed (scripts/setup.sh)")
@@ -28,6 +38,8 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SQL = "'); DROP TABLE comments; --"
 EMAIL = "citizen.secret@example.org"
 ITEM = "case-studies/tehran"
+SWOT_ENTRY = "analysis/swot-town/s-heritage"
+"""A generic chapter's item: chapter, block, item (its id is unique only in its block)."""
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +78,32 @@ def wait_for(browser: Any, css: str, timeout: float = 15) -> Any:
 
 def database(server: Server) -> sqlite3.Connection:
     return sqlite3.connect(server.data / "comments.sqlite3")
+
+
+def log_in(browser: Any, server: Server) -> None:
+    """The moderator's queue, logging in first unless the browser's session already is."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.url + "/moderate")
+    if browser.find_elements(By.ID, "l-user"):
+        browser.find_element(By.ID, "l-user").send_keys("admin")
+        browser.find_element(By.ID, "l-password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, ".login-form button").click()
+    wait_for(browser, "table.queue")
+
+
+def send_comment(browser: Any, text: str) -> None:
+    """Fill in and send the comment form of the page open in ``browser``."""
+    from selenium.webdriver.common.by import By
+
+    wait_for(browser, "form.comment-form")
+    browser.find_element(By.ID, "f-name").send_keys("شهروند همدانی")
+    browser.find_element(By.ID, "f-email").send_keys(EMAIL)
+    browser.find_element(By.ID, "f-text").send_keys(text)
+    question = browser.find_element(By.CSS_SELECTOR, "label[for=f-captcha]").text
+    browser.find_element(By.ID, "f-captcha").send_keys(solve(question.rstrip(" *")))
+    browser.find_element(By.CSS_SELECTOR, "form.comment-form button[type=submit]").click()
+    assert "پس از بررسی مدیر منتشر خواهد شد" in wait_for(browser, "p.sent").text
 
 
 def screenshot(browser: Any, name: str) -> None:
@@ -168,6 +206,63 @@ def test_comment_from_announcement_to_the_next_editions_register(server: Server,
     # Exported once: a second export adds nothing.
     again = run("comments", "export", "mini-city", "--stage", "1", "--data", str(server.data), project=server.project)
     assert "no approved comments to export" in again.stdout
+
+
+def test_comment_on_an_item_of_a_generic_chapter(server: Server, browser: Any) -> None:
+    """Stage 2 is made of typed blocks: a SWOT entry is found, commented, approved, shown and exported
+    under its own name, ``chapter/block/item``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    browser.get(server.url + CHAPTERS_PAGE)
+    browser.find_element(By.PARTIAL_LINK_TEXT, "به منظور مطالعهٔ سند").click()
+    wait_for(browser, "main.edition")
+    # The chapter, its blocks and their items, each at an anchor equal to its name; cross-references link there.
+    for anchor in ("analysis", "analysis/swot-town", SWOT_ENTRY, "people/population", "people/population/y1395",
+                   "analysis/goals/g-tourism", "people/people-intro"):  # fmt: skip
+        assert browser.execute_script("return document.getElementById(arguments[0]) !== null", anchor), anchor
+    assert browser.find_elements(By.CSS_SELECTOR, f'a.xref[href="#{SWOT_ENTRY}"]')
+
+    # Found by search (typed with Arabic «ي»), the hit opens the item's anchor.
+    box = wait_for(browser, "form.search:not([hidden]) input")
+    box.send_keys("ميراث تاريخي ارزشمند")
+    wait_for(browser, f'.search-results a.hit[href$="#{SWOT_ENTRY}"]').click()
+    assert browser.current_url.endswith("#" + SWOT_ENTRY)
+
+    # A block has its comment link as an item has.
+    assert browser.find_elements(By.CSS_SELECTOR, '[id="analysis/swot-town"] > a.comment-link')
+    wait_for(browser, f'[id="{SWOT_ENTRY}"] a.comment-link').click()
+    assert browser.current_url.endswith(f"{CHAPTERS_PAGE}items/{SWOT_ENTRY}")
+    send_comment(browser, "میراث تاریخی را با گردشگری پیوند دهید.")
+    with database(server) as connection:
+        (number,) = connection.execute("select id from comments where item = ?", (SWOT_ENTRY,)).fetchone()
+
+    log_in(browser, server)
+    row = wait_for(browser, f"#queue-{number}")
+    row.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(row))
+    wait_for(browser, "table.queue")
+    assert not browser.find_elements(By.ID, f"queue-{number}")
+
+    # Public under its item, on its page and in the text.
+    browser.get(f"{server.url}{CHAPTERS_PAGE}items/{SWOT_ENTRY}")
+    assert "با گردشگری پیوند دهید" in wait_for(browser, "li.comment").text
+    assert "تحلیل راهبردی — ماتریس قوت" in browser.find_element(By.CSS_SELECTOR, ".item-page .meta").text  # its block
+    browser.get(f"{server.url}{CHAPTERS_PAGE}text.html#{SWOT_ENTRY}")
+    under_item = wait_for(browser, f'[id="{SWOT_ENTRY}"] details.item-comments')
+    under_item.click()
+    assert "با گردشگری پیوند دهید" in under_item.text and EMAIL not in browser.page_source
+    screenshot(browser, "generic-item-with-comment.png")
+
+    # Into the next edition's register, under the same name; validation knows it.
+    run("edition", "new", "blocks-town", "--stage", "2", "--date", "1404/04/01", project=server.project)
+    exported = run("comments", "export", "blocks-town", "--stage", "2", "--data", str(server.data),
+                   project=server.project)  # fmt: skip
+    assert "exported 1 comment(s)" in exported.stdout
+    register = (server.project / "content/blocks-town/stage-2/edition-2/comments.yaml").read_text(encoding="utf-8")
+    assert f"- {SWOT_ENTRY}" in register and EMAIL not in register
+    assert f"comment 'web-{number}' has no response yet" in run("validate", project=server.project).stderr
 
 
 # ------------------------------------------------------------------ security, over HTTP

@@ -210,3 +210,82 @@ def test_site_of_generic_chapters_copies_their_images(tmp_path: Path) -> None:
     assert (folder / "images" / "map.svg").read_bytes() == (
         project.edition_dir("blocks-town", 2, 1) / "images" / "map.svg").read_bytes()
     assert 'id="people"' in text and "<script" not in text.split("</head>")[1]
+
+
+# ------------------------------------------------------------------ comments on generic chapters' items
+
+
+@pytest.fixture
+def chapters_draft(tmp_path: Path) -> Project:
+    """The generic-chapter project with edition 1 published and edition 2 started without SWOT entry s-university."""
+    from conftest import DATA, make_project
+
+    shutil.copytree(DATA / "blocks" / "content", tmp_path / "content")
+    project = make_project(tmp_path, tmp_path / "content")
+    publish_edition(project, EditionRef("blocks-town", 2, 1))
+    new_edition(project, "blocks-town", 2, jdatetime.date(1404, 4, 1))
+    analysis = project.edition_dir("blocks-town", 2, 2) / "chapters" / "03-analysis.yaml"
+    text = analysis.read_text(encoding="utf-8")
+    entry = next(line for line in text.splitlines(keepends=True) if "id: s-university" in line)
+    analysis.write_text(text.replace(entry, ""), encoding="utf-8")
+    return project
+
+
+def test_export_names_a_generic_item_by_chapter_block_and_item(chapters_draft: Project, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    for item in ("people/population/y1395", "analysis/swot-town/s-university", "analysis/swot-town"):
+        store.set_status(store.add(comment("blocks-town/2/1", item)), Status.approved)
+    result = export_comments(chapters_draft, store, "blocks-town", 2)
+    assert result.added == ["web-1", "web-2", "web-3"]
+    assert result.flagged == [
+        "web-2: about 'analysis/swot-town/s-university' of edition 1, which edition 2 no longer has"]
+    edition = load_edition(chapters_draft, EditionRef("blocks-town", 2, 2))  # validation accepts all three
+    register = edition.sections["comments"]
+    assert [c.concerns for c in register.comments] == [  # type: ignore[attr-defined]
+        ("people/population/y1395",), ("analysis/swot-town/s-university",), ("analysis/swot-town",)]
+    store.close()
+
+
+def test_a_register_names_generic_items_that_exist(chapters_draft: Project) -> None:
+    from reportgen.errors import ContentError
+
+    register = chapters_draft.edition_dir("blocks-town", 2, 2) / "comments.yaml"
+    entry = "  - {{id: c{n}, sender: شورا, date: 1404/03/20, text: نظر., concerns: [{ref}]}}\n"
+    good = ("people", "people/population", "analysis/swot-town/s-university", "people/y1395",
+            "analysis/goals/g-tourism")  # fmt: skip
+    register.write_text("title: پاسخ به نظرات\ncomments:\n" + "".join(
+        entry.format(n=n, ref=ref) for n, ref in enumerate(good)), encoding="utf-8")  # fmt: skip
+    load_edition(chapters_draft, EditionRef("blocks-town", 2, 2))
+    with register.open("a", encoding="utf-8") as file:
+        file.write(entry.format(n=9, ref="people/population/y1300") + entry.format(n=8, ref="people/ife/f1"))
+    with pytest.raises(ContentError) as raised:
+        load_edition(chapters_draft, EditionRef("blocks-town", 2, 2))
+    messages = [p.message for p in raised.value.problems]
+    assert "'people/population/y1300': no item 'population/y1300' in people of either edition" in messages
+    assert "'people/ife/f1': no item 'ife/f1' in people of either edition" in messages  # ife is in 'analysis'
+
+
+def test_generic_references_in_labels_traces_and_exports() -> None:
+    from reportgen.compare.diff import Change
+    from reportgen.compare.trace import concerns
+    from reportgen.web.comments import nearest_reference
+
+    row = Change("changed", "people", "blocks[population].rows", "y1395", "۱۳۹۵")
+    assert all(concerns(row, r) for r in ("people", "people/population", "people/population/y1395", "people/y1395"))
+    assert not any(concerns(row, r) for r in ("people/ife/y1395", "people/population/y1400", "analysis"))
+    known = {"people", "people/population", "people/population/y1395"}
+    assert nearest_reference("people/population/y1400", known) == "people/population"
+    assert nearest_reference("people/gone/x", known) == "people"
+    assert nearest_reference("gone/x", known) is None
+
+
+def test_reference_label_of_a_generic_item(tmp_path: Path) -> None:
+    from reportgen.render.templating import reference_label
+
+    from conftest import DATA, make_project
+
+    project = make_project(tmp_path, DATA / "blocks" / "content")
+    edition = load_edition(project, EditionRef("blocks-town", 2, 1))
+    assert reference_label(edition, "analysis/swot-town/s-heritage") == "تحلیل راهبردی: میراث تاریخی ارزشمند"
+    assert reference_label(edition, "people/population/y1395") == "جمعیت و اقتصاد: ۱۳۹۵"
+    assert reference_label(edition, "people/population/gone") == "جمعیت و اقتصاد: population/gone"

@@ -24,6 +24,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 PASSWORD = "moderator-password-1"
 ROOT_PAGE = "/mini-city/stage-1/edition-1/"
+CHAPTERS_PAGE = "/blocks-town/stage-2/edition-1/"
+"""A stage-2 edition made of generic chapters (typed blocks)."""
 
 _WORDS = {number_in_words(n): n for n in range(0, 100)}
 
@@ -44,11 +46,14 @@ def form_fields(html: str) -> dict[str, str]:
 
 
 def make_published_project(root: Path) -> Path:
-    """A copy of the mini project with edition 1 published and its release built; returns the release folder."""
+    """The mini project (stage 1) and the generic-chapter one (stage 2) with their first editions published and
+    the release built; returns the release folder."""
     shutil.copytree(DATA / "mini" / "content", root / "content")
+    shutil.copytree(DATA / "blocks" / "content", root / "content", dirs_exist_ok=True)
     for folder in ("styles", "fonts"):
         shutil.copytree(REPO / folder, root / folder)
     run("edition", "publish", "mini-city", "--stage", "1", "--edition", "1", project=root)
+    run("edition", "publish", "blocks-town", "--stage", "2", "--edition", "1", project=root)
     run("release", "-o", str(root / "dist"), "--quiet", "-j", "1", project=root)
     return root / "dist"
 

@@ -1,6 +1,6 @@
 """Each comment of the register traced to the changes made for it.
 
-A comment names what it is about (``concerns``: ``kind`` or ``kind/item-id``).
+A comment names what it is about (``concerns``: ``kind``, ``kind/item-id`` or ``chapter/block/item``).
 Its trace is every change of the diff about one of those: the item itself,
 items nested in it (a case study's lessons), and, for a whole section, the
 section's own text and all its items. Comments still without a status (open)
@@ -39,11 +39,16 @@ class TraceEntry:
 
 
 def concerns(change: Change, reference: str) -> bool:
-    """Whether ``change`` is about ``reference`` (``kind``, or ``kind/id`` with the items nested in it)."""
-    kind, _, item_id = reference.partition("/")
+    """Whether ``change`` is about ``reference`` (``kind``, ``kind/id`` or a generic chapter's
+    ``chapter/block/item``, with the items nested in it)."""
+    kind, _, path = reference.partition("/")
     if change.section != kind:
         return False
-    return not item_id or change.item_id == item_id or f"[{item_id}]" in change.list_path
+    if not path:
+        return True
+    block, _, item_id = path.rpartition("/")  # a generic item is known by its block too
+    in_block = not block or f"[{block}]" in change.list_path
+    return in_block and (change.item_id == item_id or f"[{item_id}]" in change.list_path)
 
 
 def _register(edition: Edition | None) -> tuple[Comment, ...]:

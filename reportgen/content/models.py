@@ -509,9 +509,10 @@ class CommentStatus(StrEnum):
 
 ItemRef = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$"),
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*){0,2}$"),
 ]
-"""``<section kind>`` or ``<section kind>/<item id>``, e.g. ``case-studies/qazvin``."""
+"""``<section kind>`` or ``<section kind>/<item id>``, e.g. ``case-studies/qazvin``; in a generic chapter
+``<chapter>/<block>`` or ``<chapter>/<block>/<item>`` (see ``content/references.py``)."""
 
 
 class Comment(Item):

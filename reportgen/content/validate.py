@@ -28,8 +28,8 @@ from reportgen.content.models import (
     Section,
     Stage,
     Training,
-    iter_items,
 )
+from reportgen.content.references import known_references
 from reportgen.errors import ContentError, Problem
 from reportgen.text.markdown import anchor_links
 
@@ -330,18 +330,14 @@ def manifest_order_problems(stage: Stage, loaded: LoadedFile) -> list[Problem]:
     return problems
 
 
-def item_ids(section: Section) -> set[str]:
-    """The id of every item anywhere inside a section."""
-    return {item.id for item in iter_items(section)}
-
-
 def link_targets(sections: dict[str, Section]) -> set[str]:
-    """What an in-document link may name: a chapter (``glossary``) or an item in it (``glossary/t1``).
+    """What an in-document link may name: a chapter (``glossary``) or an item in it (``glossary/t1``; in a
+    generic chapter also ``chapter/block/item``).
 
-    The same names a comment uses for what it concerns; the PDF and the web
+    The same names a comment uses for what it concerns (``content/references.py``); the PDF and the web
     edition each turn them into their own anchors.
     """
-    return {*sections, *(f"{kind}/{item_id}" for kind, section in sections.items() for item_id in item_ids(section))}
+    return known_references(sections)
 
 
 def anchor_problems(files: Iterable[LoadedFile], sections: dict[str, Section]) -> list[Problem]:
@@ -367,23 +363,23 @@ def comment_problems(
 ) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) for a comments register.
 
-    A reference must name a section kind, or an item id, present in the
-    commented edition or in this one (a comment may ask for an item that the
-    new edition added). A comment without a response is only a warning.
+    A reference must name a section kind, or an item, present in the commented
+    edition or in this one (a comment may ask for an item that the new edition
+    added); a generic chapter's items are named ``chapter/block/item`` (see
+    ``content/references.py``). A comment without a response is only a warning.
     """
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    known: dict[str, set[str]] = {}
+    known: set[str] = set()
     for sections in editions:
-        for kind, section in sections.items():
-            known.setdefault(kind, set()).update(item_ids(section))
+        known |= known_references(sections)
     for index, comment in enumerate(comments.comments):
         for position, reference in enumerate(comment.concerns):
             kind, _, item = reference.partition("/")
             if kind not in known:
                 errors.append(loaded.problem(("comments", index, "concerns", position),
                                              f"'{reference}': no section '{kind}' in either edition"))
-            elif item and item not in known[kind]:
+            elif item and reference not in known:
                 errors.append(loaded.problem(("comments", index, "concerns", position),
                                              f"'{reference}': no item '{item}' in {kind} of either edition"))
         if comment.response is None:

@@ -9,7 +9,7 @@ agree (``TemplateError`` otherwise).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -76,6 +76,27 @@ def item_anchor(chapter: str, block_id: str, item_id: str) -> str:
     return f"item-{chapter}-{block_id}-{item_id}"
 
 
+class Anchors:
+    """How a render names the anchors of generic chapters' blocks and items (cross-references link to them).
+
+    The PDF's: ``blk-<block>`` on a block's caption or heading (on its element only when it has neither),
+    ``item-<chapter>-<block>-<item>`` on an item. The web edition names them as comments do (see
+    ``web/site.py``), on every block's own element.
+    """
+
+    on_element = False
+    """Whether every block's own element carries the block's anchor."""
+
+    def block(self, chapter: str, block_id: str) -> str:
+        return block_anchor(block_id)
+
+    def item(self, chapter: str, block_id: str, item_id: str) -> str:
+        return item_anchor(chapter, block_id, item_id)
+
+
+PRINT_ANCHORS = Anchors()
+
+
 @dataclass(frozen=True)
 class Target:
     """What a cross-reference prints and where its link goes."""
@@ -110,8 +131,8 @@ def _item_text(block: Item, item: Item, label: str) -> str:
     return item_name(item)
 
 
-def cross_references(edition: Edition) -> dict[str, Target]:
-    """Every name ``[@...]`` may use in this edition → what it prints and its anchor."""
+def cross_references(edition: Edition, anchors: Anchors = PRINT_ANCHORS) -> dict[str, Target]:
+    """Every name ``[@...]`` may use in this edition → what it prints and its anchor (named by ``anchors``)."""
     body = 0
     words = edition.labels
     labels: dict[str, Target] = {}
@@ -145,10 +166,10 @@ def cross_references(edition: Edition) -> dict[str, Target]:
                 text = to_persian_digits("-".join(numbers)) if chapter else block.heading
             else:
                 text = item_name(block)
-            labels[block.id] = Target(text, block_anchor(block.id))
+            labels[block.id] = Target(text, anchors.block(section.id, block.id))
             for item in nested_items(block):
                 labels[f"{block.id}/{item.id}"] = Target(_item_text(block, item, text),
-                                                         item_anchor(section.id, block.id, item.id))  # fmt: skip
+                                                         anchors.item(section.id, block.id, item.id))  # fmt: skip
     targets = reference_targets(chapters)
     for name in targets:
         meaning = resolve(name, targets)
@@ -265,9 +286,13 @@ def chart_table_rows(categories: list[str], series: list[tuple[str, list[float]]
 
 
 def install_block_helpers(environment: jinja2.Environment, edition: Edition, edition_dir: Path | None,
-                          fonts: Path | None) -> None:  # fmt: skip
-    """The filters and functions generic chapter templates use, bound to this edition's render."""
-    targets = cross_references(edition)
+                          fonts: Path | None, anchors: Anchors = PRINT_ANCHORS,
+                          image_url: Callable[[str], str] | None = None) -> None:  # fmt: skip
+    """The filters and functions generic chapter templates use, bound to this edition's render.
+
+    ``image_url`` says where a page finds an image block's file (default: its ``file://`` URI, for the PDF).
+    """
+    targets = cross_references(edition, anchors)
     tables = {b.id: b for s in edition.sections.values() if isinstance(s, Chapter)
               for b in s.blocks if isinstance(b, Table)}  # fmt: skip
 
@@ -298,7 +323,7 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
                         prefix=f"chart-{block.id}")
         return Markup(svg)
 
-    def image_url(src: str) -> str:
+    def file_url(src: str) -> str:
         if edition_dir is None:
             raise TemplateError("an image block needs the edition folder to render")
         return (edition_dir / src).resolve().as_uri()
@@ -312,7 +337,7 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
         caption_kind=caption_kind,
         column_header=lambda column: column_header(column, edition.labels), table_view=table_view, chart=chart,
         chart_data=lambda block: chart_series(block, tables), chart_rows=chart_table_rows,
-        image_url=image_url, gantt=gantt, swot_codes=swot_codes, node_numbers=node_numbers,
+        image_url=image_url or file_url, gantt=gantt, swot_codes=swot_codes, node_numbers=node_numbers,
         value_text=value_text, is_numeric=is_numeric, expected_label=expected, block_anchor=block_anchor,
         target=targets.get, swot_quadrants=SWOT_QUADRANTS, legend_symbol=legend_symbol,
     )  # fmt: skip

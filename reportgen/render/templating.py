@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote
@@ -27,9 +27,10 @@ from reportgen.content.models import (
     item_name,
     iter_items,
 )
+from reportgen.content.references import find_reference
 from reportgen.errors import TemplateError
 from reportgen.render import figures
-from reportgen.render.blocks import install_block_helpers, section_part
+from reportgen.render.blocks import Anchors, install_block_helpers, section_part
 from reportgen.render.theme import ThemeView
 from reportgen.text.markdown import isolate_latin, render_markdown
 from reportgen.text.persian import (
@@ -78,6 +79,8 @@ class Outline:
     _part: str = BODY
     _appendices: int = 0
     _anchors: set[str] = field(default_factory=set)
+    naming: Anchors = field(default_factory=Anchors)
+    """How generic chapters' blocks and items are named (the PDF's names unless a subclass says otherwise)."""
 
     def start_chapter(self, part: str) -> None:
         """Front-matter chapters are unnumbered; appendices are numbered پ۱، پ۲ …"""
@@ -137,7 +140,7 @@ class Outline:
 
     def block_item(self, section: str, block_id: str, item_id: str) -> str:
         """The anchor of an item of a generic block (a redline finds it by the item's id too)."""
-        anchor = f"item-{section}-{block_id}-{item_id}"
+        anchor = self.naming.item(section, block_id, item_id)
         self._claim(anchor)
         self.items.setdefault((section, item_id), anchor)
         self.items[(section, f"{block_id}/{item_id}")] = anchor
@@ -149,6 +152,17 @@ class Outline:
             self._claim(anchor)
         self.items.setdefault((section, block_id), anchor)
         return anchor
+
+    def claimed(self, anchor: str) -> bool:
+        """Whether some element of the document has this anchor."""
+        return anchor in self._anchors
+
+    def block_element(self, section: str, block_id: str, claim: bool) -> str:
+        """The id of a block's own element: its anchor when no caption or heading holds it (``claim``), or
+        when ``naming`` puts every block's anchor on its element; '' otherwise."""
+        if not (claim or self.naming.on_element):
+            return ""
+        return self.block(section, block_id, self.naming.block(section, block_id), claim=True)
 
     def of_kind(self, kind: str) -> list[Caption]:
         return [caption for caption in self.captions if caption.kind == kind]
@@ -246,6 +260,41 @@ def install_edition_globals(environment: jinja2.Environment, edition: Edition,
     return final
 
 
+@dataclass(frozen=True)
+class RenderedSection:
+    """One section (a stage-1 section or a generic chapter) as HTML, and where it is typeset."""
+
+    kind: str
+    title: str
+    part: str
+    """'front', 'body' or 'appendix'."""
+    html: Markup
+
+
+def render_sections(
+    environment: jinja2.Environment, edition: Edition, outline: Outline, redline: ChangeMarks | None = None, *,
+    edition_dir: Path | None = None, fonts: Path | None = None, image_url: Callable[[str], str] | None = None,
+) -> list[RenderedSection]:  # fmt: skip
+    """Every section of ``edition`` in order, numbered by ``outline``: the one dispatch (globals, template,
+    context) the PDF and the web edition share, so the two cannot render a section differently.
+
+    ``outline.naming`` names generic blocks' anchors; ``image_url`` where a page finds an image (see
+    ``install_block_helpers``).
+    """
+    final = install_edition_globals(environment, edition, redline)
+    if any(isinstance(section, Chapter) for section in edition.sections.values()):
+        install_block_helpers(environment, edition, edition_dir, fonts, outline.naming, image_url)
+    change_class = redline.item_class if redline else (lambda section, item_id: "")
+    rendered: list[RenderedSection] = []
+    for kind, section in edition.sections.items():
+        part = section_part(kind, section)
+        outline.start_chapter(part)
+        html = _render_section(environment, kind, section, outline, edition, change_class, final)
+        rendered.append(RenderedSection(kind, section.title, part, Markup(html)))
+    # Only now does the outline know every anchor: a content link may point forward.
+    return [replace(s, html=Markup(resolve_content_links(s.html, outline, edition.sections))) for s in rendered]
+
+
 def render_edition(
     edition: Edition, templates: Path | Sequence[Path], redline: ChangeMarks | None = None, *,
     theme: ThemeView | None = None, edition_dir: Path | None = None, fonts: Path | None = None, draft: bool = False,
@@ -258,19 +307,9 @@ def render_edition(
     title «پیش‌نویس» (a release that includes drafts).
     """
     environment = make_environment(templates)
-    final = install_edition_globals(environment, edition, redline)
-    if any(isinstance(section, Chapter) for section in edition.sections.values()):
-        install_block_helpers(environment, edition, edition_dir, fonts)
-    change_class = redline.item_class if redline else (lambda section, item_id: "")
     outline = Outline()
-    front: list[Markup] = []
-    body: list[Markup] = []
-    for kind, section in edition.sections.items():
-        part = section_part(kind, section)
-        outline.start_chapter(part)
-        html = _render_section(environment, kind, section, outline, edition, change_class, final)
-        (front if part == FRONT else body).append(Markup(html))
-    html = _render(
+    sections = render_sections(environment, edition, outline, redline, edition_dir=edition_dir, fonts=fonts)
+    return _render(
         environment,
         "document.html.j2",
         edition=edition,
@@ -278,13 +317,12 @@ def render_edition(
         stage=edition.stage,
         entry=edition.entry,
         outline=outline,
-        front_chapters=front,
-        body_chapters=body,
+        front_chapters=[s.html for s in sections if s.part == FRONT],
+        body_chapters=[s.html for s in sections if s.part != FRONT],
         redline=redline,
         draft=draft,
         theme=theme or ThemeView(),
     )
-    return resolve_content_links(html, outline, edition.sections)
 
 
 _IN_DOCUMENT_LINK = re.compile(r'href="#([^"]+)"')
@@ -305,14 +343,17 @@ def resolve_content_links(html: str, outline: Outline, sections: Mapping[str, ob
 
 
 def reference_label(edition: Edition, reference: str) -> str:
-    """«chapter title: item name» for a ``kind/id`` reference, as far as this edition knows it."""
+    """«chapter title: item name» for a reference (``kind``, ``kind/id``, ``chapter/block/item``), as far as
+    this edition knows it."""
     kind, _, item_id = reference.partition("/")
     section = edition.sections.get(kind)
     chapter = section.title if section else kind
     if not item_id:
         return chapter
+    item = find_reference(edition.sections, reference)
     items = list(iter_items(section))
-    item = next((i for i in items if i.id == item_id), None)
+    if item is None:  # an older name of a generic item (``chapter/item``), or an item this edition lacks
+        item = next((i for i in items if i.id == item_id), None)
     return f"{chapter}: {_item_label(item, items) if item else item_id}"
 
 

@@ -3,10 +3,12 @@
 Each approved comment not yet exported becomes an entry of the draft's
 ``comments.yaml`` (sender, Jalali date, text, the item it concerns, no
 response): appended round-trip (ruamel.yaml), so the consultant's own
-comments and layout in the file survive. A comment about an item the draft
-no longer has is kept, and flagged with a YAML comment beside it. The file is
-written atomically and the edition validated; if it does not validate, the
-old file is put back and nothing is marked exported.
+comments and layout in the file survive. Items are named as
+``content/references.py`` says (``chapter/block/item`` in a generic chapter).
+A comment about an item the draft no longer has is kept, and flagged with a
+YAML comment beside it. The file is written atomically and the edition
+validated; if it does not validate, the old file is put back and nothing is
+marked exported.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reportgen.build.atomic import write_atomic
-from reportgen.content.models import EditionStatus, iter_items
+from reportgen.content.models import EditionStatus
+from reportgen.content.references import known_references
 from reportgen.content.validate import load_sections
 from reportgen.editions.find import EditionRef, load_edition, load_stage
 from reportgen.errors import ContentError, EditionError
@@ -67,12 +70,17 @@ def _draft(project: Project, report: str, stage: int) -> EditionRef:
 
 
 def _known(project: Project, ref: EditionRef) -> set[str]:
-    """Every ``kind`` and ``kind/id`` in an edition (as far as it loads)."""
+    """Every reference a register may use for an edition (as far as it loads): ``kind``, ``kind/id``,
+    ``chapter/block/item``."""
     sections, _ = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), [])
-    known = set(sections)
-    for kind, section in sections.items():
-        known.update(f"{kind}/{item.id}" for item in iter_items(section))
-    return known
+    return known_references(sections)
+
+
+def nearest_reference(reference: str, known: set[str]) -> str | None:
+    """``reference`` if known, else the nearest enclosing one that is (a generic item's block, then its
+    chapter; an item's section), else None."""
+    parts = reference.split("/")
+    return next((r for end in range(len(parts), 0, -1) if (r := "/".join(parts[:end])) in known), None)
 
 
 def _entry(comment: StoredComment, draft: EditionRef, in_draft: set[str], in_previous: set[str],
@@ -83,17 +91,14 @@ def _entry(comment: StoredComment, draft: EditionRef, in_draft: set[str], in_pre
     concerns = CommentedSeq()
     flag = ""
     if comment.item:
-        kind = comment.item.partition("/")[0]
-        if comment.item in in_draft:
-            concerns.append(comment.item)
-        else:
+        if comment.item not in in_draft:
             edition = comment.edition.rsplit("/", 1)[1]
             flag = (f"about '{comment.item}' of edition {edition}, which edition {draft.edition} no longer has")
-            if comment.item in in_previous:
-                concerns.append(comment.item)
-            elif kind in in_draft or kind in in_previous:
-                concerns.append(kind)
             result.flagged.append(f"{entry_id}: {flag}")
+        # Kept, about what validation can still find: the item in either edition, else what held it.
+        kept = nearest_reference(comment.item, in_draft | in_previous)
+        if kept:
+            concerns.append(kept)
     if concerns:
         entry["concerns"] = concerns
     if flag:

@@ -211,7 +211,7 @@ class Consultation:
 
     async def item(self, request: Request) -> Response:
         page = self.page(request)
-        reference = f"{request.path_params['kind']}/{request.path_params['item_id']}"
+        reference = request.path_params["reference"]  # kind/id, chapter/block or chapter/block/item
         found = page.find_item(reference) if page else None
         if page is None or found is None:
             return PlainTextResponse("Not Found", status_code=404)
@@ -221,14 +221,13 @@ class Consultation:
                           values: dict[str, str] | None = None, errors: list[str] | None = None) -> str:  # fmt: skip
         found = page.find_item(reference)
         assert found is not None
-        kind = reference.partition("/")[0]
         context = await self.form_context(request, page, f"/{page.folder}/comments", reference, values, errors)
         text = " ".join(" ".join(prose(found)).split())
         return self.site.environment.get_template("item.html.j2").render(
             page=page, root="/", here=f"/{page.folder}/", name=item_name(found),
-            chapter=page.edition.sections[kind].title,
+            chapter=page.place(reference),
             snippet=text if len(text) <= 600 else text[:599] + "…", consultation=context,
-            anchor=page.outline.items.get((kind, found.id), kind))  # fmt: skip
+            anchor=reference)  # fmt: skip
 
     async def approved(self, request: Request) -> Response:
         """Approved comments by item, for the edition's text to show under each item (name, date, text only)."""
@@ -376,7 +375,7 @@ def create_app(config: ServerConfig, write: bool = True) -> Starlette:
         Route(f"{edition}/index.html", app.announcement),
         Route(f"{edition}/comments", app.submit, methods=["POST"]),
         Route(f"{edition}/comments.json", app.approved),
-        Route(f"{edition}/items/{{kind}}/{{item_id}}", app.item),
+        Route(f"{edition}/items/{{reference:path}}", app.item),
         Route("/moderate/login", app.login_page),
         Route("/moderate/login", app.login, methods=["POST"]),
         Route("/moderate/logout", app.logout, methods=["POST"]),

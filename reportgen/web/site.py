@@ -4,8 +4,11 @@ Built from the same validated models as the PDF (never from the PDF): per
 edition an announcement page (what the stage covers, the invitation to
 comment, the PDF with its size and SHA-256, earlier editions and redlines)
 and the edition itself, every chapter at an anchor equal to its section kind
-and every item at ``kind/id`` (the form comments use to name it). Search runs
-in the browser on a Pagefind index whose text is folded by ``search.py``.
+(a generic chapter's id) and every item at the reference a comment names it
+by (``content/references.py``): ``kind/id``, and in a generic chapter
+``chapter/block`` and ``chapter/block/item``. Chapters are rendered by the
+PDF's own ``render_sections``. Search runs in the browser on a Pagefind index
+whose text is folded by ``search.py``.
 
 The site reads only the project's content and fonts, the package's templates
 and the PDFs of a release folder (checked against its manifest's SHA-256).
@@ -25,24 +28,18 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import escape
 from pydantic import BaseModel
 
 from reportgen.build.release import read_manifest
 from reportgen.content.blocks import Chapter as GenericChapter
-from reportgen.content.models import (
-    Edition,
-    EditionStatus,
-    Item,
-    Section,
-    item_name,
-    iter_items,
-)
+from reportgen.content.models import Edition, EditionStatus, Item, item_name
+from reportgen.content.references import find_reference, item_references
 from reportgen.editions.find import EditionRef, find_editions, load_edition, load_stage
 from reportgen.errors import OutputError, TemplateError
 from reportgen.paths import PACKAGE_DIR, Project
-from reportgen.render.blocks import install_block_helpers, section_part
-from reportgen.render.templating import Outline, install_edition_globals, make_environment, reference_label
+from reportgen.render.blocks import Anchors
+from reportgen.render.templating import Outline, RenderedSection, make_environment, reference_label, render_sections
 from reportgen.text.persian import ordinal_in_words
 from reportgen.web.search import FOLD, index_text
 
@@ -51,8 +48,24 @@ ASSETS = "assets"
 SEARCH_BUNDLE = "pagefind"
 
 
+class WebAnchors(Anchors):
+    """A generic chapter's blocks and items at the references comments name them by, each on its own element."""
+
+    on_element = True
+
+    def block(self, chapter: str, block_id: str) -> str:
+        return f"{chapter}/{block_id}"
+
+    def item(self, chapter: str, block_id: str, item_id: str) -> str:
+        return f"{chapter}/{block_id}/{item_id}"
+
+
+@dataclass
 class WebOutline(Outline):
-    """The print outline, but each item's anchor is ``kind/id``: the name a comment gives it."""
+    """The print outline, but every item's anchor is the reference a comment gives it: ``kind/id``, and
+    ``WebAnchors``' names in a generic chapter."""
+
+    naming: Anchors = field(default_factory=WebAnchors)
 
     def item(self, section: str, item_id: str) -> str:
         key = (section, item_id)
@@ -81,21 +94,13 @@ class Download:
         return f"{self.size / 1_048_576:.1f} MB" if self.size >= 1_048_576 else f"{self.size / 1024:.0f} KB"
 
 
-@dataclass(frozen=True)
-class Chapter:
-    kind: str
-    title: str
-    part: str
-    html: Markup
-
-
 @dataclass
 class EditionPage:
     """One published edition on the site, with everything its pages show."""
 
     ref: EditionRef
     edition: Edition
-    chapters: list[Chapter]
+    chapters: list[RenderedSection]
     outline: WebOutline
     pdf: Download | None = None
     redlines: list[Download] = field(default_factory=list)
@@ -118,21 +123,30 @@ class EditionPage:
     def words(self) -> str:
         return f"ویرایش {ordinal_in_words(self.ref.edition)}"
 
-    def items(self) -> Iterator[tuple[str, Section, Item]]:
+    def references(self) -> Iterator[tuple[str, Item]]:
+        """(reference, item) of every item the edition's page shows at an anchor equal to the reference."""
         for kind, section in self.edition.sections.items():
-            for item in iter_items(section):
-                yield kind, section, item
+            for reference, item in item_references(kind, section):
+                if self.outline.claimed(reference):
+                    yield reference, item
 
     def find_item(self, reference: str) -> Item | None:
-        """The item named ``kind/id`` in this edition, if any."""
-        kind, _, item_id = reference.partition("/")
-        section = self.edition.sections.get(kind)
-        return next((i for i in iter_items(section) if i.id == item_id), None) if section else None
+        """The item ``reference`` names, when the edition's page shows it (at an anchor equal to it)."""
+        item = find_reference(self.edition.sections, reference)
+        return item if item is not None and self.outline.claimed(reference) else None
 
     def has_reference(self, reference: str) -> bool:
-        """A section kind or ``kind/id`` this edition has."""
-        kind, _, item_id = reference.partition("/")
-        return kind in self.edition.sections and (not item_id or self.find_item(reference) is not None)
+        """A section kind, or an item reference, this edition has."""
+        return reference in self.edition.sections or self.find_item(reference) is not None
+
+    def place(self, reference: str) -> str:
+        """Where an item stands, for a reader: its chapter's title, and a generic item's block (a SWOT entry
+        or a table row means little alone)."""
+        kind, _, path = reference.partition("/")
+        block_id, _, item_id = path.partition("/")
+        block = self.find_item(f"{kind}/{block_id}") if item_id else None
+        title = self.edition.sections[kind].title
+        return f"{title} — {item_name(block)}" if block is not None else title
 
     def label(self, reference: str) -> str:
         return reference_label(self.edition, reference)
@@ -163,28 +177,18 @@ def _render(environment: jinja2.Environment, name: str, **context: object) -> st
 
 
 def _render_chapters(environment: jinja2.Environment, edition: Edition, edition_dir: Path,
-                     fonts: Path) -> tuple[list[Chapter], WebOutline, list[str]]:  # fmt: skip
-    """Each chapter's HTML, the outline, and the images (paths inside the edition folder) they show."""
+                     fonts: Path) -> tuple[list[RenderedSection], WebOutline, list[str]]:  # fmt: skip
+    """Each chapter's HTML (as the PDF renders it), the outline, and the images (paths inside the edition
+    folder) they show."""
     outline = WebOutline()
-    chapters: list[Chapter] = []
     images: list[str] = []
-    install_edition_globals(environment, edition)  # as render_edition does
-    if any(isinstance(section, GenericChapter) for section in edition.sections.values()):
-        install_block_helpers(environment, edition, edition_dir, fonts)
 
-        def image_url(src: str) -> str:  # copied beside the page (see write_site), not a file:// URI
-            images.append(src)
-            return src
+    def image_url(src: str) -> str:  # copied beside the page (see write_site), not a file:// URI
+        images.append(src)
+        return src
 
-        environment.globals["image_url"] = image_url
-    for kind, section in edition.sections.items():
-        part = section_part(kind, section)
-        outline.start_chapter(part)
-        template = "sections/chapter.html.j2" if isinstance(section, GenericChapter) else f"sections/{kind}.html.j2"
-        html = _render(environment, template, kind=kind, section=section, outline=outline,
-                       edition=edition, reference_label=lambda r: reference_label(edition, r),
-                       change_class=lambda section, item_id: "")  # fmt: skip
-        chapters.append(Chapter(kind, section.title, part, Markup(html)))
+    chapters = render_sections(environment, edition, outline, edition_dir=edition_dir, fonts=fonts,
+                               image_url=image_url)  # fmt: skip
     return chapters, outline, images
 
 
@@ -273,31 +277,45 @@ def _copy_assets(project: Project, site: Site, output: Path) -> None:
         _write(assets / "fonts" / font.name, font.read_bytes())
 
 
-def prose(value: object) -> Iterator[str]:
-    """Every text a reader reads inside ``value``, in order (ids and enums left out)."""
+def prose(value: object, nested: bool = True) -> Iterator[str]:
+    """Every text a reader reads inside ``value``, in order (ids and enums left out); without the items
+    nested in it unless ``nested``."""
     if isinstance(value, Enum):  # codes such as 'domestic': the templates show their labels
         return
     if isinstance(value, str):
         yield value
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            if name not in ("id", "concerns", "status", "date"):
-                yield from prose(getattr(value, name))
+            element = getattr(value, name)
+            if name not in ("id", "concerns", "status", "date") and (nested or not _holds_items(element)):
+                yield from prose(element, nested)
+        for element in (value.model_extra or {}).values():  # a table row's cells, a node's fields
+            yield from prose(element, nested)
     elif isinstance(value, (tuple, list)):
         for element in value:
-            yield from prose(element)
+            yield from prose(element, nested)
+
+
+def _holds_items(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_items(element) for element in value.values())
+    if isinstance(value, (tuple, list)):
+        return any(isinstance(element, Item) or _holds_items(element) for element in value)
+    return isinstance(value, Item)
 
 
 def search_records(page: EditionPage) -> Iterator[dict[str, Any]]:
-    """One search record per chapter (title and intro) and per item, pointing at its anchor."""
+    """One search record per chapter (title and intro) and per item, pointing at its anchor. A generic
+    block's record holds its own text, its items have theirs (a long table is not one record)."""
     text_url = f"{page.folder}/text.html"
     for kind, section in page.edition.sections.items():
         opening = " ".join([section.title, section.intro or ""])
         yield _record(f"{text_url}#{kind}", opening, section.title, section.title, page)
-    for kind, section, item in page.items():
-        anchor = page.outline.items.get((kind, item.id), kind)
-        text = " ".join(prose(item))
-        yield _record(f"{text_url}#{anchor}", text, item_name(item), section.title, page)
+    for reference, item in page.references():
+        kind = reference.partition("/")[0]
+        section = page.edition.sections[kind]
+        text = " ".join(prose(item, nested=not isinstance(section, GenericChapter)))
+        yield _record(f"{text_url}#{reference}", text, item_name(item), section.title, page)
 
 
 def _record(url: str, text: str, title: str, chapter: str, page: EditionPage) -> dict[str, Any]:
