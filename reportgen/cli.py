@@ -639,6 +639,15 @@ _DATABASE_OPTION = click.option("--database", metavar="URL",
                                      "folder; also REPORTGEN_DATABASE_URL).")  # fmt: skip
 
 
+def _per_seconds(value: str, option: str) -> tuple[int, int]:
+    """``5/600`` → (5, 600): a limit of N per SECONDS."""
+    try:
+        count, seconds = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise click.BadParameter("expected N/SECONDS, e.g. 5/600", param_hint=option) from None
+    return count, seconds
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
@@ -652,16 +661,15 @@ _DATABASE_OPTION = click.option("--database", metavar="URL",
 @click.option("--secure-cookies", is_flag=True, help="Send cookies over HTTPS only (behind an HTTPS proxy).")
 @click.option("--rate-limit", default="5/600", show_default=True, metavar="N/SECONDS",
               help="At most N comments from one address in SECONDS.")
+@click.option("--login-limit", default="5/900", show_default=True, metavar="N/SECONDS",
+              help="At most N failed moderator logins from one address in SECONDS.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Server processes.")
 @pass_context
 def serve_command(context: Context, host: str, port: int, data: Path | None, database: str | None,
                   release_dir: Path | None, no_build: bool, forwarded_allow_ips: str, secure_cookies: bool,
-                  rate_limit: str, workers: int) -> None:  # fmt: skip
+                  rate_limit: str, login_limit: str, workers: int) -> None:  # fmt: skip
     """Serve the web edition with a comment form on each announcement and item, and moderation at /moderate."""
-    try:
-        count, seconds = (int(part) for part in rate_limit.split("/"))
-    except ValueError:
-        raise click.BadParameter("expected N/SECONDS, e.g. 5/600", param_hint="--rate-limit") from None
+    comments_limit, logins_limit = _per_seconds(rate_limit, "--rate-limit"), _per_seconds(login_limit, "--login-limit")
     with _errors_to_exit(context.debug):
         release = _release_for_site(context, release_dir, not no_build)
         import uvicorn
@@ -669,7 +677,8 @@ def serve_command(context: Context, host: str, port: int, data: Path | None, dat
         from reportgen.web.server import CONFIG_VARIABLE, ServerConfig, config_to_environment, create_app
 
         folder, url = _database(context, data, database)
-        config = ServerConfig(context.project(), folder, url, release, (count, seconds), secure_cookies)
+        config = ServerConfig(context.project(), folder, url, release, comments_limit, secure_cookies=secure_cookies,
+                              login_limit=logins_limit)  # fmt: skip
         app = create_app(config)  # writes the site and migrates the database once, before any worker starts
         options = {"host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips,
                    "server_header": False, "log_level": "warning"}  # fmt: skip

@@ -362,6 +362,24 @@ def test_moderation_needs_a_login_and_a_token(server: Server) -> None:
     assert "&lt;script&gt;alert(2)&lt;/script&gt;@x.org" in queue
 
 
+def test_failed_logins_are_limited_per_address(server: Server) -> None:
+    """Five wrong passwords from one address in fifteen minutes (the default): then not even the right one is
+    tried there, while another address still logs in."""
+    client = server.client("10.9.0.11")
+    login = form_fields(client.get("/moderate/login").text)
+    codes = [client.post("/moderate/login", data={**login, "username": "admin", "password": f"guess-{n}"}).status_code
+             for n in range(5)]  # fmt: skip
+    assert codes == [401] * 5
+    refused = client.post("/moderate/login", data={**login, "username": "admin", "password": PASSWORD})
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "900"
+    assert "بیش از حد مجاز" in refused.text
+    assert client.get("/moderate").headers["location"] == "/moderate/login"  # not logged in
+    other = server.client("10.9.0.12")
+    fields = form_fields(other.get("/moderate/login").text)
+    assert other.post("/moderate/login", data={**fields, "username": "admin", "password": PASSWORD}
+                      ).status_code == 303  # fmt: skip
+
+
 def test_no_public_page_shows_an_email(server: Server) -> None:
     client = server.client("10.9.0.9")
     pages = ["/", ROOT_PAGE, ROOT_PAGE + "text.html", ROOT_PAGE + "comments.json", f"{ROOT_PAGE}items/{ITEM}"]

@@ -59,7 +59,7 @@ def test_sqlite_store_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
         assert {c["name"] for c in inspector.get_columns(table.name)} == {c.name for c in table.columns}
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
+        assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
     store.close()
     Store(f"sqlite:///{tmp_path / 'c.sqlite3'}").close()  # opening again migrates nothing and loses nothing
 
@@ -108,6 +108,10 @@ def test_postgresql_store(postgres: str) -> None:
         assert [c.text for c in store.list(status=Status.approved)] == ["'); DROP TABLE comments; --"]
         since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         assert store.recent_from("address", since) == 2
+        store.record_login_failure("address")
+        assert store.login_failures_from("address", since) == 1 and store.login_failures_from("other", since) == 0
+        store.forget_login_failures("address")
+        assert store.login_failures_from("address", since) == 0
         store.set_moderator("admin", "a long password")
         assert store.check_moderator("admin", "a long password") and not store.check_moderator("admin", "nope")
     finally:

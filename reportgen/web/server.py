@@ -66,6 +66,8 @@ class ServerConfig:
     """A release folder whose PDFs the announcements offer."""
     rate_limit: tuple[int, int] = (5, 600)
     """At most this many comments from one address in this many seconds."""
+    login_limit: tuple[int, int] = (5, 900)
+    """At most this many failed moderator logins from one address in this many seconds."""
     secure_cookies: bool = False
     """Send cookies over HTTPS only (set behind an HTTPS reverse proxy)."""
     secret: bytes = field(default=b"", repr=False)
@@ -200,6 +202,17 @@ class Consultation:
                 "values": values or {}, "errors": errors or [], "limits": LIMITS,
                 "sent": request.query_params.get("sent") == "1"}  # fmt: skip
 
+    def address(self, request: Request) -> str:
+        return address_key(client_address(request), self.address_secret)
+
+    async def over_limit(self, counter: Callable[[str, dt.datetime], int], address: str,
+                         limit: tuple[int, int]) -> bool:  # fmt: skip
+        """Whether ``address`` used up ``limit`` (count, seconds) of what ``counter`` counts in the database
+        (comments, failed logins): the count is shared by every worker process and survives a restart."""
+        count, seconds = limit
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        return await run_in_threadpool(counter, address, since) >= count
+
     # -------------------------------------------------------------- public pages
 
     async def announcement(self, request: Request) -> Response:
@@ -255,12 +268,10 @@ class Consultation:
         errors = check_fields(values, page)
         if not self.captcha.check(str(form.get("captcha_token", "")), str(form.get("captcha", ""))):
             errors.append("پاسخ پرسش حساب درست نیست.")
-        address = address_key(client_address(request), self.address_secret)
-        count, seconds = self.config.rate_limit
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
-        if not errors and await run_in_threadpool(self.store.recent_from, address, since) >= count:
+        address = self.address(request)
+        if not errors and await self.over_limit(self.store.recent_from, address, self.config.rate_limit):
             return PlainTextResponse("Too many comments from your address: please try again later.", status_code=429,
-                                     headers={"retry-after": str(seconds)})  # fmt: skip
+                                     headers={"retry-after": str(self.config.rate_limit[1])})  # fmt: skip
         if errors:
             if "/items/" in back:
                 html = await self.render_item(request, page, values["item"], values, errors)
@@ -284,10 +295,21 @@ class Consultation:
         form = await request.form(max_files=0, max_fields=5)
         if not self.csrf_ok(request, form):
             return PlainTextResponse("CSRF token missing or wrong.", status_code=403)
+        address = self.address(request)
+        # Checked before the password: once over the limit, even the right password is not tried.
+        if await self.over_limit(self.store.login_failures_from, address, self.config.login_limit):
+            minutes = to_persian_digits(-(-self.config.login_limit[1] // 60))
+            error = f"تلاش‌های ناموفق ورود از نشانی شما بیش از حد مجاز است؛ {minutes} دقیقهٔ دیگر دوباره تلاش کنید."
+            return HTMLResponse(self.render("login.html.j2", csrf=self.csrf(request), error=error), status_code=429,
+                                headers={"retry-after": str(self.config.login_limit[1])})  # fmt: skip
+        # Counted as failed until the password proves right: attempts sent in parallel cannot all slip in
+        # while the (deliberately slow) hash is checked.
+        await run_in_threadpool(self.store.record_login_failure, address)
         username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:256]
         if not await run_in_threadpool(self.store.check_moderator, username, password):
             html = self.render("login.html.j2", csrf=self.csrf(request), error="نام کاربری یا گذرواژه درست نیست.")
             return HTMLResponse(html, status_code=401)
+        await run_in_threadpool(self.store.forget_login_failures, address)
         request.session.clear()  # a fresh session (and CSRF token) on login
         request.session["moderator"] = username
         return RedirectResponse("/moderate", status_code=303)
@@ -341,7 +363,8 @@ def config_to_environment(config: ServerConfig) -> str:
     """The configuration for worker processes, which uvicorn starts from an import string."""
     return json.dumps({"root": str(config.project.root), "output": str(config.project.output), "data": str(config.data),
                        "database": config.database, "release": str(config.release) if config.release else None,
-                       "rate_limit": list(config.rate_limit), "secure_cookies": config.secure_cookies})  # fmt: skip
+                       "rate_limit": list(config.rate_limit), "login_limit": list(config.login_limit),
+                       "secure_cookies": config.secure_cookies})  # fmt: skip
 
 
 def app_from_environment() -> Starlette:
@@ -350,6 +373,7 @@ def app_from_environment() -> Starlette:
     config = ServerConfig(Project.at(Path(values["root"]), Path(values["output"])), Path(values["data"]),
                           values["database"], Path(values["release"]) if values["release"] else None,
                           (int(values["rate_limit"][0]), int(values["rate_limit"][1])),
+                          (int(values["login_limit"][0]), int(values["login_limit"][1])),
                           values["secure_cookies"])  # fmt: skip
     return create_app(config, write=False)
 

@@ -45,6 +45,18 @@ comments = sa.Table(
     sa.Index("ix_comments_address_created", "address", "created"),
 )  # fmt: skip
 
+login_failures = sa.Table(
+    "login_failures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_login_failures_address_created", "address", "created"),
+)  # fmt: skip
+"""Failed moderator logins by address (keyed like a comment's), for the login limit."""
+
+FAILURES_KEPT = dt.timedelta(days=1)
+"""Failed logins older than this are deleted when another is recorded (longer than any login limit's window)."""
+
 moderators = sa.Table(
     "moderators", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -199,6 +211,24 @@ class Store:
                 connection.execute(moderators.update().where(moderators.c.id == found[0]).values(password_hash=hashed))
             else:
                 connection.execute(moderators.insert().values(username=username, password_hash=hashed))
+
+    def record_login_failure(self, address: str, now: dt.datetime | None = None) -> None:
+        now = now or _now()
+        with self.engine.begin() as connection:
+            connection.execute(login_failures.delete().where(login_failures.c.created < now - FAILURES_KEPT))
+            connection.execute(login_failures.insert().values(address=address, created=now))
+
+    def login_failures_from(self, address: str, since: dt.datetime) -> int:
+        """How many failed logins ``address`` made since ``since`` (for the login limit)."""
+        query = sa.select(sa.func.count()).select_from(login_failures).where(
+            login_failures.c.address == address, login_failures.c.created >= since)  # fmt: skip
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def forget_login_failures(self, address: str) -> None:
+        """After a login: the address starts again with a full allowance."""
+        with self.engine.begin() as connection:
+            connection.execute(login_failures.delete().where(login_failures.c.address == address))
 
     def check_moderator(self, username: str, password: str) -> bool:
         with self.engine.connect() as connection:
