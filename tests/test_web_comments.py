@@ -206,6 +206,10 @@ def test_site_of_generic_chapters_copies_their_images(tmp_path: Path) -> None:
 
     shutil.copytree(DATA / "blocks" / "content", tmp_path / "content")
     project = make_project(tmp_path, tmp_path / "content")
+    # Content links name a generic item as comments do, or by its id alone when unambiguous.
+    foreword = project.edition_dir("blocks-town", 2, 1) / "chapters" / "01-foreword.yaml"
+    foreword.write_text(foreword.read_text(encoding="utf-8") + "      [میراث](#analysis/swot-town/s-heritage)، "
+                        "[کمبود شغل](#analysis/w-jobs) و [اهداف](#analysis/goals).\n", encoding="utf-8")  # fmt: skip
     publish_edition(project, EditionRef("blocks-town", 2, 1))
     site = build_site(project, tmp_path / "site")
     folder = tmp_path / "site" / site.pages[0].folder
@@ -214,6 +218,8 @@ def test_site_of_generic_chapters_copies_their_images(tmp_path: Path) -> None:
     assert (folder / "images" / "map.svg").read_bytes() == (
         project.edition_dir("blocks-town", 2, 1) / "images" / "map.svg").read_bytes()
     assert 'id="people"' in text and "<script" not in text.split("</head>")[1]
+    for anchor in ("analysis/swot-town/s-heritage", "analysis/swot-town/w-jobs", "analysis/goals"):
+        assert f'href="#{anchor}"' in text and f'id="{anchor}"' in text, anchor
 
 
 # ------------------------------------------------------------------ comments on generic chapters' items
