@@ -20,8 +20,9 @@ from reportgen.cli import main
 from reportgen.content.blocks import evaluate, parse_expression
 from reportgen.editions.find import EditionRef, load_edition
 from reportgen.paths import Project
-from reportgen.render.charts import chart_svg, visual
+from reportgen.render.charts import chart_svg
 from reportgen.text.numbers import format_number, format_percent
+from reportgen.text.persian import visual
 
 from conftest import DATA, REPO, BuiltPdf, make_project
 

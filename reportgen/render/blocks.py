@@ -42,7 +42,7 @@ from reportgen.content.blocks import (
 from reportgen.content.labels import Labels
 from reportgen.content.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, Edition, Item, Section, item_name
 from reportgen.errors import TemplateError
-from reportgen.render.charts import chart_svg, visual
+from reportgen.render.charts import chart_svg
 from reportgen.render.figures import gantt_svg
 from reportgen.text.markdown import render_markdown
 from reportgen.text.numbers import format_number, format_percent
@@ -330,7 +330,7 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
 
     def gantt(block: Timeline) -> Markup:
         rows = [(t.label, t.start, t.duration) for t in block.tasks]
-        return Markup(gantt_svg(rows, month_label=block.unit, shape=visual))
+        return Markup(gantt_svg(rows, month_label=block.unit))
 
     environment.filters.update(xmd=rich, xmd_inline=lambda text: rich(text, inline=True))
     environment.globals.update(

@@ -4,7 +4,8 @@ matplotlib lays the chart out (ticks, legend, pie wedges) measuring labels with
 the report's own font, and writes SVG with ``svg.fonttype = 'none'``: every
 label is a ``<text>`` element in Vazirmatn, which WeasyPrint draws as vector
 text. WeasyPrint draws SVG text without Arabic shaping, so Persian labels are
-reshaped (diacritics kept) and put in visual order first. Right-to-left
+reshaped and put in visual order first (``text.persian.visual``, as the
+timeline figure's). Right-to-left
 reading: categories run from the right, the value axis stands on the right,
 digits are Persian («٬» and «٫»).
 
@@ -21,47 +22,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import arabic_reshaper
-from bidi import get_display
-
 from reportgen.text.numbers import format_number
+from reportgen.text.persian import visual
 
 FONT_FAMILY = "Vazirmatn"
 COLOURS = ("#1f5f8b", "#c8782a", "#2f7f6f", "#8b1f3f", "#6b3f8b", "#7f8f2f", "#3f6b8b", "#8b5a1f")
 WIDTH_INCHES, HEIGHT_INCHES = 6.3, 3.0
-_RESHAPER = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": True})
-
-
-_MIRRORED = {"(": ")", ")": "(", "[": "]", "]": "[", "{": "}", "}": "{", "«": "»", "»": "«", "<": ">", ">": "<"}
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
-
-
-def _strong(text: str, start: int, step: int) -> str:
-    """The nearest letter from ``start`` going ``step`` (digits, spaces and punctuation are passed over)."""
-    index = start
-    while 0 <= index < len(text):
-        if text[index].isalpha():
-            return text[index]
-        index += step
-    return ""
-
-
-def visual(text: str) -> str:
-    """Logical Persian → shaped glyphs in left-to-right visual order, diacritics kept (for SVG text).
-
-    «هٔ» becomes the one letter «ۀ», whose shapes the font has (a lone hamza mark would be drawn
-    detached: SVG text is not shaped). python-bidi reorders but does not mirror: a bracket on the
-    right-to-left level (any not between two Latin letters) is mirrored here.
-    """
-    shaped = _RESHAPER.reshape(text.replace("\u0647\u0654", "\u06c0"))
-    display = str(get_display(shaped)).replace("\ufba4", "\u06c0")  # the font's isolated ۀ is the letter itself
-    characters = list(display)
-    for index, character in enumerate(display):
-        if character in _MIRRORED:
-            left, right = _strong(display, index - 1, -1), _strong(display, index + 1, 1)
-            if not (_LATIN_LETTER.match(left) and _LATIN_LETTER.match(right)):
-                characters[index] = _MIRRORED[character]
-    return "".join(characters)
 
 
 @cache

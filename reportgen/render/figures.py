@@ -8,8 +8,7 @@ still says what it shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from html import escape
 
 from reportgen.content.models import RoadmapStage
@@ -46,11 +45,11 @@ def wrap_words(text: str, width: int) -> list[str]:
 
 
 def _text(x: float, y: float, logical: str, *, size: float, anchor: str,
-          weight: str = "400", fill: str = "#222", shape: Callable[[str], str] = visual) -> str:  # fmt: skip
+          weight: str = "400", fill: str = "#222") -> str:  # fmt: skip
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT}" font-size="{size}" '
         f'font-weight="{weight}" text-anchor="{anchor}" fill="{fill}">'
-        f"<title>{escape(logical)}</title>{escape(shape(logical))}</text>"
+        f"<title>{escape(logical)}</title>{escape(visual(logical))}</text>"
     )
 
 
@@ -65,13 +64,8 @@ def timeline_svg(stages: Sequence[RoadmapStage], *, month_label: str) -> str:
     return gantt_svg([(s.title, s.start_month, s.duration_months) for s in stages], month_label=month_label)
 
 
-def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str,
-              shape: Callable[[str], str] | None = None) -> str:  # fmt: skip
-    """A right-to-left Gantt chart of (label, start, duration) rows, in units of ``month_label``.
-
-    ``shape`` puts a label in visual order (default ``visual``; the stage-1 roadmap keeps it).
-    """
-    text = partial(_text, shape=shape or visual)
+def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str) -> str:
+    """A right-to-left Gantt chart of (label, start, duration) rows, in units of ``month_label``."""
     months = max(start + duration - 1 for _, start, duration in stages)
     bars_right = WIDTH - LABEL_WIDTH - MARGIN
     bars_left = MARGIN
@@ -93,10 +87,10 @@ def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str,
             f'height="{height - AXIS_HEIGHT - MARGIN + 4}" fill="{shade}"/>'
         )
         if (month - 1) % step == 0:
-            parts.append(text(x_right - unit / 2, AXIS_HEIGHT - 10, to_persian_digits(month),
-                               size=9, anchor="middle", fill="#555"))  # fmt: skip
-    parts.append(text(WIDTH - MARGIN, AXIS_HEIGHT - 10, month_label, size=9, anchor="end",
-                       weight="700", fill="#555"))  # fmt: skip
+            parts.append(_text(x_right - unit / 2, AXIS_HEIGHT - 10, to_persian_digits(month),
+                                size=9, anchor="middle", fill="#555"))  # fmt: skip
+    parts.append(_text(WIDTH - MARGIN, AXIS_HEIGHT - 10, month_label, size=9, anchor="end",
+                        weight="700", fill="#555"))  # fmt: skip
     for row, (title, start, duration) in enumerate(stages):
         top = AXIS_HEIGHT + row * ROW_HEIGHT
         colour = BAR_COLOURS[row % len(BAR_COLOURS)]
@@ -109,6 +103,6 @@ def gantt_svg(stages: Sequence[tuple[str, int, int]], *, month_label: str,
         lines = wrap_words(title, LABEL_CHARS_PER_LINE)
         first_y = top + ROW_HEIGHT / 2 + 4 - (len(lines) - 1) * 6
         for index, line in enumerate(lines):
-            parts.append(text(WIDTH - MARGIN, first_y + index * 12, line, size=10, anchor="end"))
+            parts.append(_text(WIDTH - MARGIN, first_y + index * 12, line, size=10, anchor="end"))
     parts.append("</svg>")
     return "".join(parts)

@@ -102,25 +102,61 @@ def jalali_month_year(date: jdatetime.date) -> str:
 
 
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_MIRRORED = {"(": ")", ")": "(", "[": "]", "]": "[", "{": "}", "}": "{", "«": "»", "»": "«", "<": ">", ">": "<"}
+_HEH_HAMZA = "\u0647\u0654"
+"""«هٔ» (heh + hamza above, as in «آیندهٔ»): unshaped, the mark is drawn alone on a dotted circle."""
+_HEH_YEH = "\u06c0"
+"""«ۀ», the one letter the font has initial, medial and final shapes for."""
 
 
 @cache
 def _reshaper() -> Any:
-    import arabic_reshaper  # only SVG text and terminals need it
+    import arabic_reshaper  # only SVG text needs it
 
     # Diacritics (harakat) are part of the text: the default configuration deletes them.
     return arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": True})
 
 
-def visual(text: str) -> str:
-    """Logical Persian text as shaped glyphs in left-to-right visual order, for SVG ``<text>`` and terminals.
+def _strong(text: str, start: int, step: int) -> str:
+    """The nearest letter from ``start`` going ``step`` (digits, spaces and punctuation are passed over)."""
+    index = start
+    while 0 <= index < len(text):
+        if text[index].isalpha():
+            return text[index]
+        index += step
+    return ""
 
-    Neither draws right-to-left text itself. The base direction is right to
-    left; text without Arabic-script letters is returned as it is. HTML never
-    goes through this: WeasyPrint shapes and orders the logical text.
+
+def _mirror_brackets(display: str) -> str:
+    """Mirror each paired bracket that runs right to left (any not between two Latin letters).
+
+    python-bidi reorders but does not mirror (Unicode rule L4 is the renderer's job, and SVG
+    text is drawn glyph by glyph, unmirrored).
+    """
+    characters = list(display)
+    for index, character in enumerate(display):
+        if character in _MIRRORED:
+            left, right = _strong(display, index - 1, -1), _strong(display, index + 1, 1)
+            if not (_LATIN_LETTER.match(left) and _LATIN_LETTER.match(right)):
+                characters[index] = _MIRRORED[character]
+    return "".join(characters)
+
+
+def visual(text: str) -> str:
+    """Logical Persian text as shaped glyphs in left-to-right visual order, for SVG ``<text>``.
+
+    WeasyPrint draws SVG text glyph by glyph, without Arabic shaping or bidi.
+    The base direction is right to left; text without Arabic-script letters is
+    returned as it is. Diacritics are kept; «هٔ» becomes the one letter «ۀ»
+    (the font's isolated form is the letter itself); brackets are mirrored.
+    HTML never goes through this: WeasyPrint shapes and orders the logical text.
+    One function for every SVG figure and chart, so that they all draw a label alike.
     """
     if not _ARABIC_SCRIPT.search(text):
         return text
     from bidi import get_display
 
-    return str(get_display(_reshaper().reshape(text), base_dir="R"))
+    shaped = _reshaper().reshape(text.replace(_HEH_HAMZA, _HEH_YEH))
+    display = str(get_display(shaped, base_dir="R")).replace("\ufba4", _HEH_YEH)  # the font has no U+FBA4
+    return _mirror_brackets(display)
