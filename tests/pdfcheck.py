@@ -9,9 +9,10 @@ from pathlib import Path
 from pypdf import PdfReader
 
 # pdftotext wraps runs in bidi embedding marks (they separate words), drops
-# ZWNJ inconsistently and may move hamza-above: compare without them.
-_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_DROPPED = re.compile("[\u200c\u0654]")
+# ZWNJ inconsistently and may move hamza-above: compare without them. The
+# left-to-right and right-to-left marks of compound numbers («۳‏-‏۵») are inside words.
+_MARKS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_DROPPED = re.compile("[\u200c\u200e\u200f\u0654]")
 PERSIAN_NUMBER = re.compile("[۰-۹]+")
 
 

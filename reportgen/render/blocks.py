@@ -44,6 +44,7 @@ from reportgen.content.models import APPENDIX_KINDS, FRONT_MATTER_KINDS, Edition
 from reportgen.errors import TemplateError
 from reportgen.render.charts import chart_svg
 from reportgen.render.figures import gantt_svg
+from reportgen.render.numbering import number_html
 from reportgen.text.markdown import render_markdown
 from reportgen.text.numbers import format_number, format_percent
 from reportgen.text.persian import format_jalali_date, to_persian_digits
@@ -181,19 +182,20 @@ def cross_references(edition: Edition, anchors: Anchors = PRINT_ANCHORS) -> dict
 
 _HOLD_OPEN, _HOLD_CLOSE = "\ue010", "\ue011"
 _HELD = re.compile("\ue010(\\d+)\ue011")
-_SEPARATE = re.compile(r"[\u0600-\u06ff\s]")
+_SEPARATE = re.compile(r"[\u0600-\u06ef\u06fa-\u06ff\s]")  # letters or spaces: not a number (Persian digits are)
 
 
-def link_references(html: str, targets: dict[str, Target]) -> str:
-    """Rendered rich text with each ``[@name]`` as a link printing its target's number."""
+def link_references(html: str, targets: dict[str, Target],
+                    number: Callable[[str], Markup] = number_html) -> str:  # fmt: skip
+    """Rendered rich text with each ``[@name]`` as a link printing its target's number (``number`` prints it)."""
 
     def link(match: re.Match[str]) -> str:
         target = targets.get(match.group(1))
         if target is None:  # validation refuses these; a redline's struck text may still hold one
             return match.group(0)
-        words, _, number = target.text.rpartition(" ")
-        if number and not _SEPARATE.search(number):
-            printed = f'{escape(words)} <bdi dir="ltr">{escape(number)}</bdi>'
+        words, _, digits = target.text.rpartition(" ")
+        if digits and not _SEPARATE.search(digits):
+            printed = f"{escape(words)} {number(digits)}"
         else:
             printed = str(escape(target.text))
         return f'<a class="xref" href="#{target.anchor}">{printed}</a>'
@@ -308,7 +310,7 @@ def install_block_helpers(environment: jinja2.Environment, edition: Edition, edi
         # Markdown and Latin isolation must not touch the reference: it waits behind a placeholder.
         html = render_markdown(REFERENCE.sub(hold, text), inline=inline)
         html = _HELD.sub(lambda match: names[int(match.group(1))], html)
-        return Markup(link_references(html, targets))
+        return Markup(link_references(html, targets, environment.filters["num"]))
 
     def expected(block_id: str, kind: str, label: str) -> str:
         printed = f"{edition.labels['caption'][kind]} {label}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote
@@ -31,6 +32,7 @@ from reportgen.content.references import find_reference
 from reportgen.errors import TemplateError
 from reportgen.render import figures
 from reportgen.render.blocks import Anchors, install_block_helpers, section_part
+from reportgen.render.numbering import number_html
 from reportgen.render.theme import ThemeView
 from reportgen.text.markdown import isolate_latin, render_markdown
 from reportgen.text.persian import (
@@ -212,6 +214,7 @@ def make_environment(templates: Path | Sequence[Path]) -> jinja2.Environment:
         jdate=format_jalali_date,
         jmonth=jalali_month_year,
         ordinal=ordinal_in_words,
+        num=number_html,  # a compound number («۳-۵»); render_edition sets the theme's order
     )
     environment.globals.update(timeline_svg=_timeline)
     return environment
@@ -307,6 +310,8 @@ def render_edition(
     title «پیش‌نویس» (a release that includes drafts).
     """
     environment = make_environment(templates)
+    theme = theme or ThemeView()
+    environment.filters["num"] = partial(number_html, order=theme.compound_numbers)
     outline = Outline()
     sections = render_sections(environment, edition, outline, redline, edition_dir=edition_dir, fonts=fonts)
     return _render(
@@ -321,7 +326,7 @@ def render_edition(
         body_chapters=[s.html for s in sections if s.part != FRONT],
         redline=redline,
         draft=draft,
-        theme=theme or ThemeView(),
+        theme=theme,
     )
 
 

@@ -1,4 +1,4 @@
-"""A project's simple theme values (``theme.yaml``): colours, paper, base font and cover logo.
+"""A project's simple theme values (``theme.yaml``): colours, paper, base font, cover logo, number order.
 
 They reach the document as CSS custom properties on its root element, which
 the default stylesheets read (``var(--accent)``, ``var(--paper, A4)`` …), so
@@ -17,6 +17,7 @@ from reportgen.content.models import Model
 from reportgen.content.validate import load_model
 from reportgen.errors import ContentError, Problem
 from reportgen.paths import Project
+from reportgen.render.numbering import DEFAULT_ORDER, NumberOrder
 
 
 def _colour(value: str) -> str:
@@ -44,6 +45,9 @@ class Theme(Model):
     """Base font family; declare it with @font-face in a stylesheet of the project's styles/ folder."""
     logo: str | None = None
     """Cover logo: a PNG, JPEG or SVG file inside the project's assets/ folder, e.g. assets/logo.png."""
+    compound_numbers: NumberOrder | None = None
+    """Order of compound numbers («۳-۵») in headings, captions, references and contents: chapter-right
+    (default, the chapter number on the right, as Persian books set it) or chapter-left."""
 
 
 def load_theme(project: Project) -> Theme:
@@ -71,11 +75,12 @@ class ThemeView:
     root_style: str = ""
     """Custom properties for the root element's ``style`` attribute ('' for none)."""
     logo_url: str | None = None
+    compound_numbers: NumberOrder = DEFAULT_ORDER
 
 
 def theme_view(project: Project) -> ThemeView:
     theme = load_theme(project)
-    return ThemeView(root_style(theme), logo_url(project, theme))
+    return ThemeView(root_style(theme), logo_url(project, theme), theme.compound_numbers or DEFAULT_ORDER)
 
 
 def root_style(theme: Theme) -> str:

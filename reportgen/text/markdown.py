@@ -43,16 +43,28 @@ _LATIN = rf"[A-Za-z\u00c0-\u024f][{_WORD}]*(?:[ .,&'’/+:=?@%#~_;!<>*|^-]+[{_WO
 LATIN_RUN = re.compile(rf"\({_LATIN}\)|{_LATIN}(?:[,;](?=\s|$))?")
 
 
+# A range «۱۳۹۸–۱۴۰۲» in a right-to-left line shows its start on the right, but as one
+# left-to-right number run: extractors that reorder the line read it end first («۱۴۰۲–۱۳۹۸»).
+# A right-to-left mark each side of the dash keeps the display and puts the two ends in
+# written order in the PDF's text (the marks reach it: typeset/_weasyprint/textlayer).
+RANGE_DASH = re.compile(r"(?<=[0-9\u06f0-\u06f9])\u2013(?=[0-9\u06f0-\u06f9])")
+
+
+def mark_ranges(text: str) -> str:
+    """Right-to-left marks around the en dash of each number range: «۱۳۹۸‏–‏۱۴۰۲»."""
+    return RANGE_DASH.sub("\u200f\u2013\u200f", text)
+
+
 def isolate_latin(text: str) -> str:
-    """Escape ``text`` for HTML and isolate each Latin run in ``<bdi dir="ltr">``."""
+    """Escape ``text`` for HTML, isolate each Latin run in ``<bdi dir="ltr">``, mark number ranges elsewhere."""
     parts: list[str] = []
     position = 0
     for match in LATIN_RUN.finditer(text):
-        parts.append(escape(text[position : match.start()], quote=False))
+        parts.append(mark_ranges(escape(text[position : match.start()], quote=False)))
         run = unicodedata.normalize("NFC", match.group())  # «café» typed as e + U+0301 shows as é
         parts.append(f'<bdi dir="ltr">{escape(run, quote=False)}</bdi>')
         position = match.end()
-    parts.append(escape(text[position:], quote=False))
+    parts.append(mark_ranges(escape(text[position:], quote=False)))
     return "".join(parts)
 
 

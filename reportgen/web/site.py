@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ from reportgen.errors import OutputError, TemplateError
 from reportgen.paths import PACKAGE_DIR, Project
 from reportgen.render.blocks import Anchors
 from reportgen.render.templating import Outline, RenderedSection, make_environment, reference_label, render_sections
+from reportgen.render.numbering import number_html
+from reportgen.render.theme import theme_view
 from reportgen.text.persian import ordinal_in_words
 from reportgen.web.search import FOLD, index_text
 
@@ -166,6 +169,7 @@ def web_environment(project: Project) -> jinja2.Environment:
     environment = make_environment(project.template_dirs)
     environment.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(WEB_TEMPLATES)), environment.loader])  # type: ignore[list-item]
     environment.globals.update(fold_table=FOLD)
+    environment.filters["num"] = partial(number_html, order=theme_view(project).compound_numbers)  # as the PDF
     return environment
 
 

@@ -1,4 +1,4 @@
-"""Zero-width joiners kept in the PDF's text: «می‌شود» extracts as «می‌شود», not «میشود».
+"""Zero-width joiners and bidi marks kept in the PDF's text: «می‌شود» extracts as «می‌شود», not «میشود».
 
 Pango shapes U+200C ZERO WIDTH NON-JOINER (and U+200D) as ``PANGO_GLYPH_EMPTY``,
 and WeasyPrint's ``draw_first_line`` (``weasyprint/draw/text.py``) draws an
@@ -29,8 +29,10 @@ import cffi
 from weasyprint.draw import text as draw_text
 from weasyprint.text.ffi import ffi, pango
 
-KEPT = frozenset("\u200c\u200d")
-"""Default-ignorable characters given their own glyph: zero width non-joiner and joiner."""
+KEPT = frozenset("\u200c\u200d\u200e\u200f")
+"""Default-ignorable characters given their own glyph: zero width non-joiner and joiner, and the
+left-to-right and right-to-left marks (around the hyphens of compound numbers and the dashes of
+ranges: in the text, they let an extractor that reorders a line give the parts in written order)."""
 
 _KEPT_UTF8 = {char.encode(): ord(char) for char in KEPT}
 _EMPTY = 0x0FFFFFFF  # PANGO_GLYPH_EMPTY
@@ -57,7 +59,7 @@ def _nominal_glyph(pango_font: Any, codepoint: int, cache: dict[tuple[int, int],
 
 
 def keep_joiners(line: Any, text: bytes, cache: dict[tuple[int, int], int]) -> None:
-    """Give every empty glyph of ``line`` that stands for a ZWNJ/ZWJ the font's own glyph."""
+    """Give every empty glyph of ``line`` that stands for a ZWNJ/ZWJ/LRM/RLM the font's own glyph."""
     run = line.runs[0] if line.runs != ffi.NULL else ffi.NULL
     while run != ffi.NULL:
         item = run.data
