@@ -40,8 +40,8 @@ from reportgen.editions.find import EditionRef, find_editions, load_edition, loa
 from reportgen.errors import OutputError, TemplateError
 from reportgen.paths import PACKAGE_DIR, Project
 from reportgen.render.blocks import Anchors
-from reportgen.render.templating import Outline, RenderedSection, make_environment, reference_label, render_sections
 from reportgen.render.numbering import number_html
+from reportgen.render.templating import Outline, RenderedSection, make_environment, reference_label, render_sections
 from reportgen.render.theme import theme_view
 from reportgen.text.persian import ordinal_in_words
 from reportgen.web.search import FOLD, index_text
