@@ -138,6 +138,15 @@ def test_the_corpus_reaches_every_kind(targets: list[tuple[Project, EditionRef, 
 _TAG = re.compile(r"<[^>]+>")
 
 
+# The right-to-left marks reportgen itself writes around the hyphens of compound numbers and the
+# dashes of ranges («۱‏-‏۲‏», render/numbering.py); content's own marks are refused before rendering.
+_NUMBER_MARKS = re.compile("(?<=[0-9۰-۹])\u200f(?=[-–])|(?<=[-–])\u200f(?=[0-9۰-۹پ])|(?<=[0-9۰-۹])\u200f(?=</bdi>)")
+
+
+def _without_number_marks(document: str) -> str:
+    return _NUMBER_MARKS.sub("", document)
+
+
 def _visible(document: str) -> str:
     body = document[document.index("<body"):]
     return " ".join(html.unescape(_TAG.sub("", body)).split())
@@ -159,7 +168,7 @@ def test_payload_is_refused_where_it_stands_or_shown_literally(
                     assert problem.line is not None and problem.column is not None, str(problem)
                 continue
             assert payload not in REFUSED, f"{payload} was accepted"
-            assert not FORBIDDEN.search(document), payload
+            assert not FORBIDDEN.search(_without_number_marks(document)), payload
             shown = unicodedata.normalize("NFC", " ".join(text.split()))
             assert shown in _visible(document), payload
             for run in re.findall(r"[A-Za-z][\w.:/?&=@<>+-]*[?&=@<][\w.:/?&=@<>+-]*[A-Za-z0-9]", shown):
