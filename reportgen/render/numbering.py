@@ -13,8 +13,10 @@ a line (pdftotext, pypdf) give the number back in its written order.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
+import jinja2
 from markupsafe import Markup, escape
 
 NumberOrder = Literal["chapter-right", "chapter-left"]
@@ -35,3 +37,9 @@ def number_html(number: str, order: NumberOrder = DEFAULT_ORDER, css_class: str 
     direction = "rtl" if order == "chapter-right" else "ltr"
     attribute = f' class="{escape(css_class)}"' if css_class else ""
     return Markup(f'<bdi{attribute} dir="{direction}">{escape(ordered_text(number, order))}</bdi>')
+
+
+def install_number_filters(environment: jinja2.Environment, order: NumberOrder) -> None:
+    """``num`` prints a number as markup, ``num_text`` as text (an attribute a bookmark or running head reads)."""
+    environment.filters["num"] = partial(number_html, order=order)
+    environment.filters["num_text"] = partial(ordered_text, order=order)

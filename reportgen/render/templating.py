@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote
@@ -32,7 +31,7 @@ from reportgen.content.references import find_reference
 from reportgen.errors import TemplateError
 from reportgen.render import figures
 from reportgen.render.blocks import Anchors, install_block_helpers, section_part
-from reportgen.render.numbering import number_html
+from reportgen.render.numbering import DEFAULT_ORDER, install_number_filters
 from reportgen.render.theme import ThemeView
 from reportgen.text.markdown import isolate_latin, render_markdown
 from reportgen.text.persian import (
@@ -214,8 +213,8 @@ def make_environment(templates: Path | Sequence[Path]) -> jinja2.Environment:
         jdate=format_jalali_date,
         jmonth=jalali_month_year,
         ordinal=ordinal_in_words,
-        num=number_html,  # a compound number («۳-۵»); render_edition sets the theme's order
     )
+    install_number_filters(environment, DEFAULT_ORDER)  # compound numbers («۳-۵»); render_edition sets the theme's
     environment.globals.update(timeline_svg=_timeline)
     return environment
 
@@ -311,7 +310,7 @@ def render_edition(
     """
     environment = make_environment(templates)
     theme = theme or ThemeView()
-    environment.filters["num"] = partial(number_html, order=theme.compound_numbers)
+    install_number_filters(environment, theme.compound_numbers)
     outline = Outline()
     sections = render_sections(environment, edition, outline, redline, edition_dir=edition_dir, fonts=fonts)
     return _render(

@@ -24,7 +24,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ from reportgen.editions.find import EditionRef, find_editions, load_edition, loa
 from reportgen.errors import OutputError, TemplateError
 from reportgen.paths import PACKAGE_DIR, Project
 from reportgen.render.blocks import Anchors
-from reportgen.render.numbering import number_html
+from reportgen.render.numbering import install_number_filters
 from reportgen.render.templating import Outline, RenderedSection, make_environment, reference_label, render_sections
 from reportgen.render.theme import theme_view
 from reportgen.text.persian import ordinal_in_words
@@ -169,7 +168,7 @@ def web_environment(project: Project) -> jinja2.Environment:
     environment = make_environment(project.template_dirs)
     environment.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(WEB_TEMPLATES)), environment.loader])  # type: ignore[list-item]
     environment.globals.update(fold_table=FOLD)
-    environment.filters["num"] = partial(number_html, order=theme_view(project).compound_numbers)  # as the PDF
+    install_number_filters(environment, theme_view(project).compound_numbers)  # as the PDF
     return environment
 
 
