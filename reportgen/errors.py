@@ -56,6 +56,30 @@ class TypesetError(ReportgenError):
     """WeasyPrint failed, or tried to do something it must not."""
 
 
+class FallbackFontError(TypesetError):
+    """The PDF embeds a font the project does not configure: a system font drew what the project's fonts cannot.
+
+    Validation refuses such characters in content; this catches the rest (a
+    template's own text, a generated word). ``fonts`` maps each foreign font to
+    the characters drawn with it.
+    """
+
+    def __init__(self, fonts: dict[str, str]) -> None:
+        self.fonts = fonts
+        drawn = "; ".join(f"{font} drew {character_names(text)}" for font, text in sorted(fonts.items()))
+        super().__init__(f"the PDF would embed a font the project does not configure ({drawn}): none of the "
+                         "project's fonts has these characters; remove them (content, labels.yaml, templates) "
+                         "or add a font that has them to fonts/ with an @font-face")
+
+    def __reduce__(self) -> tuple[type[FallbackFontError], tuple[dict[str, str]]]:
+        return (FallbackFontError, (self.fonts,))
+
+
+def character_names(text: str) -> str:
+    """«'★' (U+2605), …»: each distinct character of ``text``, also when it is invisible or unfamiliar."""
+    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(text))
+
+
 class OutputError(ReportgenError):
     """The output could not be written."""
 

@@ -90,6 +90,11 @@ class Project:
         return sorted(set(found))
 
     @property
+    def font_dirs(self) -> tuple[Path, ...]:
+        """Where the fonts a build may embed live: the project's own, then the default theme's."""
+        return (self.fonts, DEFAULT_THEME / "fonts")
+
+    @property
     def chart_fonts(self) -> Path:
         """Where charts find the report's font (Vazirmatn) to draw and measure their labels."""
         own = self.fonts

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reportgen.content.blocks import MARK_CHARACTERS
 from reportgen.content.loader import LoadedFile, PathKey, iter_strings
-from reportgen.errors import Problem
+from reportgen.errors import Problem, character_names
 from reportgen.text.characters import FORBIDDEN
 
 _ALWAYS = frozenset("\n\r\t")  # line structure, never drawn
@@ -31,9 +31,10 @@ def _font_characters(fonts: tuple[tuple[Path, float, int], ...]) -> frozenset[in
     return frozenset(covered)
 
 
-def covered_characters(fonts_dir: Path) -> frozenset[int] | None:
-    """Every code point the fonts under ``fonts_dir`` map to a glyph (None: no fonts to judge by)."""
-    files = sorted(p for p in fonts_dir.rglob("*") if p.suffix.lower() in (".ttf", ".otf") and p.is_file())
+def covered_characters(fonts_dirs: Iterable[Path]) -> frozenset[int] | None:
+    """Every code point the fonts under ``fonts_dirs`` map to a glyph (None: no fonts to judge by)."""
+    files = sorted({p.resolve() for folder in fonts_dirs for p in folder.rglob("*")
+                    if p.suffix.lower() in (".ttf", ".otf") and p.is_file()})  # fmt: skip
     if not files:
         return None
     return _font_characters(tuple((p, p.stat().st_mtime, p.stat().st_size) for p in files))
@@ -44,12 +45,12 @@ def _is_drawn_mark(where: PathKey, text: str) -> bool:
     return bool(where) and where[-1] == "symbol" and text in MARK_CHARACTERS
 
 
-def missing_glyph_problems(files: Iterable[LoadedFile], fonts_dir: Path) -> list[Problem]:
+def missing_glyph_problems(files: Iterable[LoadedFile], fonts_dirs: Iterable[Path]) -> list[Problem]:
     """A problem for each text value holding characters the fonts do not cover.
 
     Markdown character references are decoded first (``&#x2605;`` is a ★).
     """
-    covered = covered_characters(fonts_dir)
+    covered = covered_characters(fonts_dirs)
     if covered is None:
         return []
     problems: list[Problem] = []
@@ -61,7 +62,7 @@ def missing_glyph_problems(files: Iterable[LoadedFile], fonts_dir: Path) -> list
             missing = dict.fromkeys(c for c in shown if ord(c) not in covered and c not in _ALWAYS
                                     and not FORBIDDEN.match(c))  # those are refused as such
             if missing:
-                names = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in missing)
+                names = character_names("".join(missing))
                 problems.append(loaded.problem(where, f"the report's fonts have no glyph for {names}; "
                                                       "write it otherwise or remove it"))
     return problems

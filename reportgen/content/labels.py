@@ -45,18 +45,21 @@ def _copy(data: Data) -> Any:
     return data
 
 
-def load_labels(path: Path, problems: list[Problem]) -> Labels:
-    """The catalogue with a report's ``labels.yaml`` at ``path`` laid over it (problems are added, not raised)."""
+def load_labels(path: Path, problems: list[Problem]) -> tuple[Labels, LoadedFile | None]:
+    """The catalogue with a report's ``labels.yaml`` at ``path`` laid over it (problems are added, not raised).
+
+    The loaded file comes back too (None: there is none), for checks of its text that need locations.
+    """
     labels = default_labels()
     if not path.is_file():
-        return labels
+        return labels, None
     try:
         loaded = load_yaml(path)
     except ContentError as error:
         problems.extend(error.problems)
-        return labels
+        return labels, None
     _overlay(labels, loaded.data, (), loaded, problems)
-    return labels
+    return labels, loaded
 
 
 def _overlay(into: Labels, given: Data, where: PathKey, loaded: LoadedFile, problems: list[Problem]) -> None:

@@ -263,9 +263,10 @@ def load_edition(project: Project, ref: EditionRef) -> Edition:
     if stage is not None and ref.edition not in {e.number for e in stage.editions}:
         raise NotFoundError(f"no edition {ref.edition} of stage {ref.stage} in report '{ref.report}'")
     sections, files = load_sections(project.edition_dir(ref.report, ref.stage, ref.edition), problems)
-    problems.extend(missing_glyph_problems(files.values(), project.fonts))
+    labels, labels_file = load_labels(report_file(project, ref, REPORT_LABELS), problems)
+    own_text = [*files.values(), *([labels_file] if labels_file else [])]  # a relabelled word is printed too
+    problems.extend(missing_glyph_problems(own_text, project.font_dirs))
     problems.extend(anchor_problems(files.values(), sections))
-    labels = load_labels(report_file(project, ref, REPORT_LABELS), problems)
     warnings: list[Problem] = []
     comments = sections.get("comments")
     if isinstance(comments, Comments) and stage is not None:

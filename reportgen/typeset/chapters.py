@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from reportgen.typeset.fontcheck import check_fonts
 from reportgen.typeset.partcache import CachedPart, PartCache
 from reportgen.typeset.pdfmerge import merge, splice, vendored_fonts
 from reportgen.typeset.results import RenderedPart, TypesetOptions, TypesetResult
@@ -320,6 +321,7 @@ def typeset_chapters(html: str, settings: TypesetOptions, *, jobs: int, cache_di
         if session is None:
             current.close()
     cache.prune()
+    check_fonts(result.pdf, settings["allowed_roots"])  # the merged PDF, as the single pass checks its own
     return result
 
 

@@ -35,6 +35,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from reportgen.errors import TypesetError
 from reportgen.typeset import _weasyprint
+from reportgen.typeset.fontcheck import check_fonts
 from reportgen.typeset.results import (
     PDF_VARIANT,
     LayoutTrace,
@@ -363,7 +364,8 @@ def typeset_pdf(
     time_limit: float | None = None,
     style_key: str | None = None,
 ) -> TypesetResult:
-    """Typeset ``html`` with ``stylesheets`` into PDF bytes, in one pass."""
+    """Typeset ``html`` with ``stylesheets`` into PDF bytes, in one pass; a fallback font embedded fails it."""
     part = render_part(html, stylesheets=stylesheets, base_dir=base_dir, allowed_roots=allowed_roots,
                        source_date_epoch=source_date_epoch, time_limit=time_limit, style_key=style_key)
+    check_fonts(part.pdf, allowed_roots)
     return TypesetResult(part.pdf, len(part.page_sizes))

@@ -49,7 +49,7 @@ def _widths(cid_font: Any) -> dict[int, Any]:
     return widths
 
 
-def _unicode_map(font: Any) -> dict[int, str]:
+def unicode_map(font: Any) -> dict[int, str]:
     """Glyph id → hex code points, read from a font's /ToUnicode CMap."""
     cmap = font.get("/ToUnicode")
     data = cmap.read_bytes().decode("latin-1") if cmap is not None else ""
@@ -87,7 +87,7 @@ def _width_array(widths: dict[int, float]) -> pikepdf.Array:
     return array
 
 
-def _postscript_name(data: bytes) -> str:
+def postscript_name(data: bytes) -> str:
     return str(TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6))
 
 
@@ -112,7 +112,7 @@ def subset_font(original: Path, glyphs: set[int]) -> bytes:
     return buffer.getvalue()
 
 
-def _font_dictionaries(pdf: pikepdf.Pdf) -> list[Any]:
+def font_dictionaries(pdf: pikepdf.Pdf) -> list[Any]:
     """Every /Font resources dictionary of the pages and of the forms they draw (margins), in page order."""
     found: list[Any] = []
     seen: set[tuple[int, int]] = set()
@@ -139,7 +139,7 @@ def _font_uses(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> dict[tuple[str, 
     """
     uses: dict[tuple[str, str], list[tuple[Any, str, Any]]] = {}
     names: dict[tuple[int, int], str] = {}
-    for fonts in _font_dictionaries(pdf):
+    for fonts in font_dictionaries(pdf):
         for resource_name in list(fonts.keys()):
             font = fonts[resource_name]
             descriptor = font["/DescendantFonts"][0]["/FontDescriptor"]
@@ -148,7 +148,7 @@ def _font_uses(pdf: pikepdf.Pdf, originals: dict[str, Path]) -> dict[tuple[str, 
                 continue
             key = program.objgen
             if key not in names:
-                names[key] = _postscript_name(program.read_bytes())
+                names[key] = postscript_name(program.read_bytes())
             if names[key] in originals:
                 family = str(font["/BaseFont"]).split("+")[-1]
                 uses.setdefault((names[key], family), []).append((fonts, resource_name, font))
@@ -173,7 +173,7 @@ def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path], subset: Subsetter
             seen.add(font.objgen)
             for glyph, width in _widths(font["/DescendantFonts"][0]).items():
                 widths.setdefault(glyph, width)
-            for glyph, text in _unicode_map(font).items():
+            for glyph, text in unicode_map(font).items():
                 unicode.setdefault(glyph, text)
         data = subset(originals[face], set(widths))
         tag = "".join(chr(65 + int(c, 16)) for c in hashlib.sha256(data).hexdigest()[:6])
@@ -198,9 +198,9 @@ def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path], subset: Subsetter
 
 
 def vendored_fonts(roots: Sequence[Path]) -> dict[str, Path]:
-    """PostScript name → file, for every TrueType font under ``roots``."""
-    return {_postscript_name(path.read_bytes()): path
-            for root in roots for path in sorted(root.rglob("*.ttf"))}  # fmt: skip
+    """PostScript name → file, for every TrueType or OpenType font under ``roots``."""
+    return {postscript_name(path.read_bytes()): path for root in roots for path in sorted(root.rglob("*"))
+            if path.suffix.lower() in (".ttf", ".otf") and path.is_file()}  # fmt: skip
 
 
 OutlineEntry = tuple[int, str, int, float | None, float | None]
