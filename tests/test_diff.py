@@ -533,9 +533,9 @@ def test_text_logical() -> None:
         "reportgen diff: old -> new\n"
         "  glossary (تعاریف): section changed, 2 changed\n"
         "\n"
-        "~ glossary  [section changed] تعاریف\n"
+        "~ glossary  [متن فصل تغییریافته] تعاریف\n"
         "    intro: {+مقدمه+}\n"
-        "~ glossary/vision  چشم‌انداز\n"
+        "~ glossary/vision  [تغییریافته] چشم‌انداز\n"
         "    definition: تصویری{+ روشن+}\n"
     )
     assert to_text(EditionDiff("e1", "e2", (), ())) == "reportgen diff: e1 -> e2\nno changes\n"
@@ -544,8 +544,8 @@ def test_text_logical() -> None:
 def test_text_moves_and_normalisation() -> None:
     diff = diff_of(glossary(term("a", "علي"), term("b")), glossary(term("b"), term("a", "علی")))
     assert to_text(diff).split("\n\n")[1] == (
-        "> glossary/a  واژهٔ a  (terms#0 -> terms#1)\n"
-        "~ glossary/a  واژهٔ a\n"
+        "> glossary/a  [جابه‌جاشده] واژهٔ a  (terms#0 -> terms#1)\n"
+        "~ glossary/a  [تغییریافته] واژهٔ a\n"
         "    definition (تغییر نگارشی): [-علي-]{+علی+}\n"
     )
 
@@ -557,7 +557,7 @@ def test_text_visual_is_shaped_reordered_and_right_aligned() -> None:
 
     lines = to_text(small_diff(), bidi="visual", columns=60).split("\n")
     assert lines[1] == f"  glossary ({visual('تعاریف')}): section changed, 2 changed"
-    assert lines[5] == f"~ glossary/vision  {visual('چشم‌انداز')}"
+    assert lines[5] == f"~ glossary/vision  [{visual('تغییریافته')}] {visual('چشم‌انداز')}"
     # the field's row ends at the right edge; the inserted run keeps its brackets
     assert lines[6].startswith("    definition: ") and len(lines[6]) == 60
     assert lines[6].endswith(visual("تصویری")) and "{+" in lines[6] and "+}" in lines[6]

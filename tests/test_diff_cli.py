@@ -62,7 +62,7 @@ def test_sample_diff_in_text_and_html(tmp_path: Path) -> None:
     code, output = run("--from", "1", "--to", "2", "--bidi", "logical", "--no-colour")
     assert code == 1
     assert output.startswith("reportgen diff: stage 1 edition 1 -> stage 1 edition 2\n")
-    assert "\n+ case-studies/qazvin  قزوین  (cases)\n" in output
+    assert "\n+ case-studies/qazvin  [افزوده] قزوین  (cases)\n" in output
     html_file = tmp_path / "diff.html"
     assert run("--from", "1", "--to", "2", "--format", "html", "-o", str(html_file))[0] == 1
     html = html_file.read_text(encoding="utf-8")

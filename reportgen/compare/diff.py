@@ -46,6 +46,7 @@ from typing import Literal
 from diff_match_patch import diff_match_patch
 from pydantic import BaseModel
 
+from reportgen.content.labels import Labels, default_labels
 from reportgen.content.models import SECTION_KINDS, Edition, Item, Section, item_name, iter_items
 from reportgen.text.persian import ordinal_in_words, to_latin_digits
 
@@ -229,6 +230,14 @@ class EditionDiff:
     old_title: str = field(default="", compare=False)
     new_title: str = field(default="", compare=False)
     """The editions as a Persian reader names them («ویرایش اول»)."""
+    titles: dict[str, str] = field(default_factory=dict, compare=False)
+    """Section → its own title (the newer edition's, else the older's): how every output names a chapter."""
+    labels: Labels = field(default_factory=default_labels, compare=False)
+    """The catalogue the outputs take their words from (the newer edition's, with its report's changes)."""
+
+    def title(self, section: str) -> str:
+        """A chapter as the reader knows it: its title (its id only when no edition has it)."""
+        return self.titles.get(section, section)
 
     @property
     def is_empty(self) -> bool:
@@ -253,13 +262,9 @@ class EditionDiff:
     def only(self, sections: Sequence[str]) -> EditionDiff:
         """The part of this diff about the given section kinds."""
         wanted = set(sections)
-        return EditionDiff(
-            self.old_label, self.new_label,
-            tuple(s for s in self.sections if s.section in wanted),
-            tuple(c for c in self.changes if c.section in wanted),
-            tuple(m for m in self.matrices if m.section in wanted),
-            self.names, self.old_title, self.new_title,
-        )  # fmt: skip
+        return replace(self, sections=tuple(s for s in self.sections if s.section in wanted),
+                       changes=tuple(c for c in self.changes if c.section in wanted),
+                       matrices=tuple(m for m in self.matrices if m.section in wanted))  # fmt: skip
 
 
 # ---------------------------------------------------------------- field values
@@ -607,7 +612,9 @@ def diff_sections(
         changes += items
         matrices += diff_matrices(kind, old.get(kind), new.get(kind), items)
     names = {i.id: item_name(i) for part in (old, new) for s in part.values() for i in iter_items(s)}
-    return EditionDiff(old_label, new_label, tuple(sections), tuple(changes), tuple(matrices), names)
+    titles = {kind: section.title for part in (old, new) for kind, section in part.items()}
+    return EditionDiff(old_label, new_label, tuple(sections), tuple(changes), tuple(matrices), names,
+                       titles=titles)  # fmt: skip
 
 
 def edition_label(edition: Edition) -> str:
@@ -615,12 +622,12 @@ def edition_label(edition: Edition) -> str:
     return f"stage {edition.stage.number} edition {edition.entry.number}"
 
 
-def edition_title(edition: Edition) -> str:
-    """«ویرایش دوم», naming an edition for a Persian reader."""
-    return f"ویرایش {ordinal_in_words(edition.entry.number)}"
+def edition_title(edition: Edition, labels: Labels | None = None) -> str:
+    """«ویرایش دوم», naming an edition for a Persian reader (the word from ``labels``, default the edition's)."""
+    return f"{(labels or edition.labels)['document']['edition']} {ordinal_in_words(edition.entry.number)}"
 
 
 def diff_editions(old: Edition, new: Edition) -> EditionDiff:
-    """Compare two validated editions of a stage report."""
+    """Compare two validated editions of a stage report, in the newer edition's words."""
     diff = diff_sections(old.sections, new.sections, edition_label(old), edition_label(new))
-    return replace(diff, old_title=edition_title(old), new_title=edition_title(new))
+    return replace(diff, old_title=edition_title(old, new.labels), new_title=edition_title(new), labels=new.labels)

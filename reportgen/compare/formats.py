@@ -8,6 +8,7 @@ JSON schema ``reportgen-diff/1`` (``to_json``; keys sorted, UTF-8 text, indent 2
       "schema": "reportgen-diff/1",
       "from": "<older edition label>",
       "to": "<newer edition label>",
+      "titles": {"<section kind>": "<the chapter's own title>"},   # every section of summary
       "summary": {"<section kind>": {"added": n, "removed": n, "changed": n, "moved": n}},
       "sections": [                      # section-level fields, whole sections added/removed
         {"kind": "added|removed|changed", "section": "<kind>", "fields": [<field>, ...]}
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from reportgen.compare.diff import CHANGE_KINDS, Change, EditionDiff, FieldChange, OpKind, SectionChange, WordOp
-from reportgen.compare.labels import NORMALISATION_LABEL, OPEN_STATUS, SECTION_NAMES, VALUE_NAMES, value_name
+from reportgen.compare.labels import Words
 from reportgen.compare.terminal import PERSIAN, pieces, visual_row, width, wrap
 from reportgen.compare.trace import TraceEntry
 from reportgen.content.models import item_name
@@ -77,6 +78,7 @@ JSON_SCHEMA: Final[dict[str, object]] = {
         "schema": {"const": SCHEMA_ID},
         "from": {"type": "string"},
         "to": {"type": "string"},
+        "titles": {"type": "object", "additionalProperties": {"type": "string"}},
         "summary": {
             "type": "object",
             "additionalProperties": _object({kind: {"type": "integer", "minimum": 0} for kind in CHANGE_KINDS}),
@@ -135,6 +137,7 @@ def to_data(diff: EditionDiff) -> dict[str, object]:
         "schema": SCHEMA_ID,
         "from": diff.old_label,
         "to": diff.new_label,
+        "titles": {section: diff.title(section) for section in diff.counts()},
         "summary": diff.counts(),
         "sections": [
             {"kind": s.kind, "section": s.section, "fields": [_field_data(f) for f in s.fields]} for s in diff.sections
@@ -187,15 +190,12 @@ class _Line:
     tail: str = ""
 
 
-def _value(text: str | None) -> str | None:
-    return VALUE_NAMES.get(text, text) if text is not None else None
-
-
-def _field_ops(field: FieldChange) -> tuple[WordOp, ...]:
+def field_ops(field: FieldChange, words: Words) -> tuple[WordOp, ...]:
     """Word operations of a field; a non-text value (an enumeration, a cell) is shown whole, by its name."""
     if field.words:
         return field.words
-    old, new = _value(field.old), _value(field.new)
+    old = words.values.get(field.old, field.old) if field.old is not None else None
+    new = words.values.get(field.new, field.new) if field.new is not None else None
     deleted = (WordOp("delete", old),) if old is not None else ()
     return deleted + ((WordOp("insert", new),) if new is not None else ())
 
@@ -274,30 +274,33 @@ def _summary_lines(diff: EditionDiff) -> list[_Line]:
         parts = [f"{n} {kind}" for kind, n in counts.items() if n]
         if section in sections:
             parts.insert(0, f"section {sections[section]}")
-        name = SECTION_NAMES.get(section, section)
+        name = diff.title(section)
         lines.append(_Line(((f"  {section} (", False), (name, True), (f"): {', '.join(parts)}", False))))
     return lines
 
 
-def _field_head(field: FieldChange, names: dict[str, str]) -> tuple[tuple[str, bool], ...]:
+def _field_head(field: FieldChange, names: dict[str, str], words: Words) -> tuple[tuple[str, bool], ...]:
     path, _, key = field.field.partition(".")
     head: tuple[tuple[str, bool], ...] = ((f"    {field.field}", False),)
     if key and key in names:  # a matrix cell: name its column
         head = ((f"    {path}[", False), (names[key], True), ("]", False))
     if field.normalisation_only:
-        head += ((" (", False), (NORMALISATION_LABEL, True), (")", False))
+        head += ((" (", False), (words.normalisation, True), (")", False))
     return (*head, (": ", False))
 
 
-def _field_lines(field: FieldChange, names: dict[str, str], context: int | None) -> list[_Line]:
-    return [_Line(_field_head(field, names), trim(_field_ops(field), context))]
+def _field_lines(field: FieldChange, names: dict[str, str], words: Words, context: int | None) -> list[_Line]:
+    return [_Line(_field_head(field, names, words), trim(field_ops(field, words), context))]
 
 
-def _change_head(change: Change) -> _Line:
-    head: tuple[tuple[str, bool], ...] = (
-        (f"{_SYMBOLS[change.kind]} {change.section}/{change.item_id}  ", False),
-        (change.label, True),
-    )
+def _item_head(change: Change, words: Words, indent: str = "") -> tuple[tuple[str, bool], ...]:
+    """«~ glossary/vision  [تغییریافته] چشم‌انداز»: symbol and id for tools, kind and name for readers."""
+    return ((f"{indent}{_SYMBOLS[change.kind]} {change.section}/{change.item_id}  [", False),
+            (words.kinds[change.kind], True), ("] ", False), (change.label, True))  # fmt: skip
+
+
+def _change_head(change: Change, words: Words) -> _Line:
+    head = _item_head(change, words)
     if change.kind == "moved":
         old_path = change.old_list_path or change.list_path
         where = f"{old_path}#{change.old_position} -> {change.list_path}#{change.new_position}"
@@ -307,23 +310,24 @@ def _change_head(change: Change) -> _Line:
     return _Line(head)
 
 
-def _section_lines(section: SectionChange, names: dict[str, str], context: int | None) -> list[_Line]:
+def _section_lines(section: SectionChange, diff: EditionDiff, words: Words, context: int | None) -> list[_Line]:
     symbol = {"added": "+", "removed": "-", "changed": "~"}[section.kind]
-    name = SECTION_NAMES.get(section.section, section.section)
-    head = _Line(((f"{symbol} {section.section}  [section {section.kind}] ", False), (name, True)))
-    return [head] + [line for f in section.fields for line in _field_lines(f, names, context)]
+    head = _Line(((f"{symbol} {section.section}  [", False), (words.chapter_kinds[section.kind], True),
+                  ("] ", False), (diff.title(section.section), True)))  # fmt: skip
+    return [head] + [line for f in section.fields for line in _field_lines(f, diff.names, words, context)]
 
 
 def _text_lines(diff: EditionDiff, context: int | None) -> list[_Line]:
     lines = _summary_lines(diff)
+    words = Words(diff.labels)
     sections = {s.section: s for s in diff.sections}
     for name in diff.counts():
         lines.append(_Line(()))
         if name in sections:
-            lines += _section_lines(sections[name], diff.names, context)
+            lines += _section_lines(sections[name], diff, words, context)
         for change in (c for c in diff.changes if c.section == name):
-            lines.append(_change_head(change))
-            lines += [line for f in change.fields for line in _field_lines(f, diff.names, context)]
+            lines.append(_change_head(change, words))
+            lines += [line for f in change.fields for line in _field_lines(f, diff.names, words, context)]
     return lines
 
 
@@ -385,35 +389,31 @@ def to_text(
 # ---------------------------------------------------------------- trace
 
 
-def _status(status: str | None) -> str:
-    return value_name(status) if status else OPEN_STATUS
-
-
 def to_trace_text(diff: EditionDiff, entries: Sequence[TraceEntry], *, bidi: Literal["logical", "visual"] = "logical",
                   columns: int = 80) -> str:  # fmt: skip
     """Each comment with its status (and previous status), response and the changes made for it."""
+    words = Words(diff.labels)
     lines: list[_Line] = [_Line(((f"reportgen trace: {diff.old_label} -> {diff.new_label}, "
                                   f"{len(entries)} comments, {sum(e.is_open for e in entries)} open", False),))]
     for entry in entries:
         comment = entry.comment
-        status = _status(entry.status)
+        status = words.status_name(entry.status)
         lines.append(_Line(()))
         head: tuple[tuple[str, bool], ...] = ((f"# {comment.id} ", False), (item_name(comment), True),
                                               ("  status: ", False), (status, True))  # fmt: skip
         if entry.previous_status:
-            head += (("  was: ", False), (_status(entry.previous_status), True))
+            head += (("  was: ", False), (words.status_name(entry.previous_status), True))
         lines.append(_Line(head))
         lines.append(_Line((("  comment: ", False),), (WordOp("equal", comment.text),)))
         if comment.response:
             lines.append(_Line((("  response: ", False),), (WordOp("equal", comment.response),)))
         if comment.reason:
             lines.append(_Line((("  reason: ", False),), (WordOp("equal", comment.reason),)))
-        lines += [_Line(((f"  ~ {s}  [section text changed] ", False), (SECTION_NAMES.get(s, s), True)))
+        lines += [_Line(((f"  ~ {s}  [section text changed] ", False), (diff.title(s), True)))
                   for s in entry.sections]  # fmt: skip
         for index in entry.changes:
             change = diff.changes[index]
-            lines.append(_Line(((f"  {_SYMBOLS[change.kind]} {change.section}/{change.item_id}  ", False),
-                                (change.label, True))))  # fmt: skip
+            lines.append(_Line(_item_head(change, words, "  ")))
         if not entry.changes and not entry.sections:
             lines.append(_Line((("  (no change made for it)", False),)))
     render = (lambda line: _visual(line, columns)) if bidi == "visual" else _logical

@@ -19,11 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reportgen.compare import labels
-from reportgen.compare.diff import Change, EditionDiff, FieldChange, WordOp, diff_editions
+from reportgen.compare.diff import Change, EditionDiff, FieldChange, WordOp, diff_editions, edition_title
+from reportgen.compare.labels import Words
 from reportgen.compare.trace import TraceEntry, answered_by, trace_comments
 from reportgen.content.models import Edition, Item, Section, prose_fields
-from reportgen.text.persian import ordinal_in_words
 
 INS_OPEN, INS_CLOSE, DEL_OPEN, DEL_CLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
 ANCHOR_OPEN, ANCHOR_CLOSE = "\ue004", "\ue005"
@@ -332,17 +331,32 @@ class Redline:
     anchor_names: list[str] = field(default_factory=list)
     cells: dict[tuple[str, str, str], FieldChange] = field(default_factory=dict)
 
-    ui: dict[str, str] = field(default_factory=lambda: dict(labels.UI))
-    kind_names: dict[str, str] = field(default_factory=lambda: dict(labels.KIND_NAMES))
+    @property
+    def words(self) -> Words:
+        """The comparison's words, from the newer edition's catalogue (its report's labels.yaml included)."""
+        return Words(self.diff.labels)
+
+    @property
+    def ui(self) -> dict[str, str]:
+        return self.words.ui
+
+    @property
+    def kind_names(self) -> dict[str, str]:
+        return self.words.kinds
+
+    @property
+    def chapter_text(self) -> str:
+        """The summary's kind for a chapter's own text."""
+        return self.words.chapter_text
 
     def item_class(self, section: str, item_id: str) -> str:
         return self.classes.get((section, item_id), "")
 
     def field_label(self, path: str) -> str:
-        return labels.field_name(path, self.diff.names)
+        return self.words.field_name(path, self.diff.names)
 
     def status_label(self, status: str | None) -> str:
-        return labels.value_name(status) if status else labels.OPEN_STATUS
+        return self.words.status_name(status)
 
     def trace_of(self, comment_id: str) -> TraceEntry | None:
         return next((t for t in self.traces if t.comment.id == comment_id), None)
@@ -375,16 +389,12 @@ def _fallback(change: Change) -> str:
 def mark_changes(old: Edition, new: Edition, diff: EditionDiff | None = None) -> tuple[Edition, Redline]:
     """The marked newer edition and what its render needs to show the changes."""
     diff = diff or diff_editions(old, new)
-    redline = Redline(diff, f"ویرایش {ordinal_in_words(old.entry.number)}",
-                      f"ویرایش {ordinal_in_words(new.entry.number)}")
+    redline = Redline(diff, edition_title(old, new.labels), edition_title(new))
     redline.traces = trace_comments(diff, new, old)
     answers = answered_by(redline.traces)
     anchors: dict[tuple[str, str, str], str] = {}
 
-    def title(kind: str) -> str:
-        section = new.sections.get(kind) or old.sections.get(kind)
-        return section.title if section else kind
-
+    title = diff.title
     for section in diff.sections:
         if section.kind != "changed":
             continue

@@ -6,7 +6,8 @@ done in CSS alone (inline marks, or old and new side by side). Text fields are
 rendered as the report renders them (Markdown subset), with inserted and
 deleted words marked; matrices are shown whole, changed cells marked; every
 change links to the comments that concern it, and each comment (the trace, at
-the end) links back to its changes. All labels are Persian (``labels.py``).
+the end) links back to its changes. Every word comes from the labels catalogue
+(``labels.py``), chapters are named by their own titles.
 """
 
 from __future__ import annotations
@@ -17,17 +18,8 @@ from html import escape
 from typing import Final
 
 from reportgen.compare.diff import CHANGE_KINDS, Change, EditionDiff, FieldChange, Matrix, SectionChange, WordOp
-from reportgen.compare.labels import (
-    KIND_NAMES,
-    NORMALISATION_LABEL,
-    OPEN_STATUS,
-    SECTION_KIND_NAMES,
-    SECTION_NAMES,
-    UI,
-    VALUE_NAMES,
-    field_name,
-    value_name,
-)
+from reportgen.compare.formats import field_ops
+from reportgen.compare.labels import Words
 from reportgen.compare.redline import DEL_CLOSE, DEL_OPEN, INS_CLOSE, INS_OPEN, marked_text
 from reportgen.compare.trace import TraceEntry, answered_by
 from reportgen.text.markdown import render_markdown
@@ -96,46 +88,40 @@ def _side(ops: Iterable[WordOp], keep: str) -> str:
     return _rich(marked_text(tuple(op for op in ops if op.op in ("equal", keep))))
 
 
-def _ops(field: FieldChange) -> tuple[WordOp, ...]:
-    if field.words:
-        return field.words
-    old = VALUE_NAMES.get(field.old, field.old) if field.old is not None else None
-    new = VALUE_NAMES.get(field.new, field.new) if field.new is not None else None
-    return ((WordOp("delete", old),) if old is not None else ()) + ((WordOp("insert", new),) if new else ())
-
-
-def _field(field: FieldChange, names: dict[str, str]) -> str:
-    ops = _ops(field)
-    tag = f' normalisation"><span class="tag">{NORMALISATION_LABEL}</span'
+def _field(field: FieldChange, names: dict[str, str], words: Words) -> str:
+    ops = field_ops(field, words)
+    tag = f' normalisation"><span class="tag">{escape(words.normalisation)}</span'
     cosmetic = tag if field.normalisation_only else '"'
+    ui = words.ui
     return (
-        f'<div class="field{cosmetic}><p class="field-name">{escape(field_name(field.field, names))}</p>'
+        f'<div class="field{cosmetic}><p class="field-name">{escape(words.field_name(field.field, names))}</p>'
         f'<div class="inline">{_rich(marked_text(ops))}</div>'
-        f'<div class="pair"><div class="old"><p class="side-title">{UI["old"]}</p>{_side(ops, "delete")}</div>'
-        f'<div class="new"><p class="side-title">{UI["new"]}</p>{_side(ops, "insert")}</div></div></div>'
+        f'<div class="pair"><div class="old"><p class="side-title">{escape(ui["old"])}</p>{_side(ops, "delete")}'
+        f'</div><div class="new"><p class="side-title">{escape(ui["new"])}</p>{_side(ops, "insert")}</div></div></div>'
     )
 
 
-def _answers(comment_ids: Sequence[str]) -> str:
+def _answers(comment_ids: Sequence[str], words: Words) -> str:
     if not comment_ids:
         return ""
     links = "".join(f'<a href="#comment-{escape(c)}"><bdi dir="ltr">{escape(c)}</bdi></a>' for c in comment_ids)
-    return f'<p class="answers">{UI["answers"]}: {links}</p>'
+    return f'<p class="answers">{escape(words.ui["answers"])}: {links}</p>'
 
 
-def _change(index: int, change: Change, diff: EditionDiff, comment_ids: Sequence[str]) -> str:
+def _change(index: int, change: Change, diff: EditionDiff, comment_ids: Sequence[str], words: Words) -> str:
     fields = change.fields
     where = ""
     if change.kind == "moved":
-        where = f' <span class="where">({UI["moved_from"]} {escape(change.old_list_path or change.list_path)})</span>'
+        where = (f' <span class="where">({escape(words.ui["moved_from"])} '
+                 f"{escape(change.old_list_path or change.list_path)})</span>")  # fmt: skip
     return (
-        f'<section class="change {change.kind}" id="change-{index}"><h3><span class="tag">{KIND_NAMES[change.kind]}'
-        f"</span><bdi>{escape(change.label)}</bdi>{where}</h3>"
-        + "".join(_field(f, diff.names) for f in fields) + _answers(comment_ids) + "</section>"
+        f'<section class="change {change.kind}" id="change-{index}"><h3><span class="tag">'
+        f"{escape(words.kinds[change.kind])}</span><bdi>{escape(change.label)}</bdi>{where}</h3>"
+        + "".join(_field(f, diff.names, words) for f in fields) + _answers(comment_ids, words) + "</section>"
     )
 
 
-def _matrix(matrix: Matrix, names: dict[str, str]) -> str:
+def _matrix(matrix: Matrix, names: dict[str, str], words: Words) -> str:
     head = "".join(f"<th>{escape(names.get(k, k))}</th>" for k in matrix.columns)
     rows = []
     for row in matrix.rows:
@@ -143,56 +129,59 @@ def _matrix(matrix: Matrix, names: dict[str, str]) -> str:
         for key in matrix.columns:
             old, new = row.cells.get(key, (None, None))
             if old == new:
-                cells.append(f"<td>{escape(value_name(new))}</td>")
+                cells.append(f"<td>{escape(words.value_name(new))}</td>")
             else:
-                shown = (f"<del>{escape(value_name(old))}</del> " if old else "") + (
-                    f"<ins>{escape(value_name(new))}</ins>" if new else "")
+                shown = (f"<del>{escape(words.value_name(old))}</del> " if old else "") + (
+                    f"<ins>{escape(words.value_name(new))}</ins>" if new else "")
                 cells.append(f'<td class="cell-changed" data-key="{escape(key)}">{shown}</td>')
         rows.append(f'<tr data-row="{escape(row.item_id)}"><th>{escape(row.label)}</th>{"".join(cells)}</tr>')
-    title = f'{UI["matrix"]}: {escape(field_name(matrix.field))}'
+    title = f'{escape(words.ui["matrix"])}: {escape(words.field_name(matrix.field))}'
     return (f'<section class="matrix-block"><h3>{title}</h3><table class="matrix"><thead><tr><th></th>{head}</tr>'
             f'</thead><tbody>{"".join(rows)}</tbody></table></section>')  # fmt: skip
 
 
-def _section(section: SectionChange, names: dict[str, str]) -> str:
+def _section(section: SectionChange, names: dict[str, str], words: Words) -> str:
     return (f'<section class="change {section.kind}" id="section-{escape(section.section)}"><h3><span class="tag">'
-            f'{SECTION_KIND_NAMES[section.kind]}</span></h3>'
-            + "".join(_field(f, names) for f in section.fields) + "</section>")  # fmt: skip
+            f'{escape(words.chapter_kinds[section.kind])}</span></h3>'
+            + "".join(_field(f, names, words) for f in section.fields) + "</section>")  # fmt: skip
 
 
-def _summary(diff: EditionDiff) -> str:
+def _summary(diff: EditionDiff, words: Words) -> str:
+    ui = words.ui
     if diff.is_empty:
-        return f'<p>{UI["identical"]}</p>'
-    head = "".join(f"<th>{KIND_NAMES[k]}</th>" for k in CHANGE_KINDS)
+        return f'<p>{escape(ui["identical"])}</p>'
+    head = "".join(f"<th>{escape(words.kinds[k])}</th>" for k in CHANGE_KINDS)
     body = "".join(
-        f'<tr><th><a href="#s-{escape(s)}">{escape(SECTION_NAMES.get(s, s))}</a></th>'
+        f'<tr><th><a href="#s-{escape(s)}">{escape(diff.title(s))}</a></th>'
         + "".join(f"<td>{to_persian_digits(counts[k]) if counts[k] else '–'}</td>" for k in CHANGE_KINDS)
         + "</tr>"
         for s, counts in diff.counts().items()
     )
-    return f'<table class="summary"><thead><tr><th>{UI["section"]}</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<table class="summary"><thead><tr><th>{escape(ui["section"])}</th>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")  # fmt: skip
 
 
-def _trace(diff: EditionDiff, entries: Sequence[TraceEntry]) -> str:
-    parts = [f'<h2 id="trace">{UI["trace"]}</h2><p>{UI["trace_intro"]}</p>']
+def _trace(diff: EditionDiff, entries: Sequence[TraceEntry], words: Words) -> str:
+    ui = {key: escape(text) for key, text in words.ui.items()}
+    parts = [f'<h2 id="trace">{ui["trace"]}</h2><p>{ui["trace_intro"]}</p>']
     for entry in entries:
         comment = entry.comment
-        status = value_name(entry.status) if entry.status else OPEN_STATUS
-        previous = (f' ({UI["previous_status"]}: {value_name(entry.previous_status)})'
+        status = escape(words.status_name(entry.status))
+        previous = (f' ({ui["previous_status"]}: {escape(words.value_name(entry.previous_status))})'
                     if entry.previous_status else "")  # fmt: skip
-        links = [f'<li><a href="#section-{escape(s)}">{escape(SECTION_NAMES.get(s, s))}</a></li>'
+        links = [f'<li><a href="#section-{escape(s)}">{escape(diff.title(s))}</a></li>'
                  for s in entry.sections]  # fmt: skip
-        links += [f'<li><a href="#change-{i}"><span class="tag">{KIND_NAMES[diff.changes[i].kind]}</span>'
+        links += [f'<li><a href="#change-{i}"><span class="tag">{escape(words.kinds[diff.changes[i].kind])}</span>'
                   f"<bdi>{escape(diff.changes[i].label)}</bdi></a></li>" for i in entry.changes]  # fmt: skip
         parts.append(
             f'<section class="trace-entry{" open" if entry.is_open else ""}" id="comment-{escape(comment.id)}">'
             f'<h3><bdi dir="ltr">{escape(comment.id)}</bdi> — {escape(comment.sender)}، '
             f"<bdi>{format_jalali_date(comment.date, long=False)}</bdi></h3>"
-            f'<p>{UI["status"]}: <span class="status">{status}</span>{previous}</p>'
+            f'<p>{ui["status"]}: <span class="status">{status}</span>{previous}</p>'
             f"<p>{escape(comment.text)}</p>"
-            + (f'<p><strong>{UI["response"]}:</strong> {escape(comment.response)}</p>' if comment.response else "")
-            + (f'<p><strong>{UI["reason"]}:</strong> {escape(comment.reason)}</p>' if comment.reason else "")
-            + (f'<ul class="trace-changes">{"".join(links)}</ul>' if links else f'<p>{UI["no_changes"]}</p>')
+            + (f'<p><strong>{ui["response"]}:</strong> {escape(comment.response)}</p>' if comment.response else "")
+            + (f'<p><strong>{ui["reason"]}:</strong> {escape(comment.reason)}</p>' if comment.reason else "")
+            + (f'<ul class="trace-changes">{"".join(links)}</ul>' if links else f'<p>{ui["no_changes"]}</p>')
             + "</section>"
         )
     return "".join(parts)
@@ -200,25 +189,28 @@ def _trace(diff: EditionDiff, entries: Sequence[TraceEntry]) -> str:
 
 def to_html(diff: EditionDiff, *, traces: Sequence[TraceEntry] = (), fonts: Sequence[FontFace] = ()) -> str:
     """One standalone RTL page: summary, every change (inline or side by side), matrices, the comments' trace."""
-    title = UI["title"].format(old=diff.old_title or diff.old_label, new=diff.new_title or diff.new_label)
+    words = Words(diff.labels)
+    ui = {key: escape(text) for key, text in words.ui.items()}
+    title = words.ui["title"].format(old=diff.old_title or diff.old_label, new=diff.new_title or diff.new_label)
     answers = answered_by(list(traces))
     sections = {s.section: s for s in diff.sections}
     body: list[str] = []
     for name in diff.counts():
-        body.append(f'<h2 id="s-{escape(name)}">{escape(SECTION_NAMES.get(name, name))}</h2>')
+        body.append(f'<h2 id="s-{escape(name)}">{escape(diff.title(name))}</h2>')
         if name in sections:
-            body.append(_section(sections[name], diff.names))
-        body += [_matrix(m, diff.names) for m in diff.matrices if m.section == name]
-        body += [_change(i, c, diff, answers.get(i, [])) for i, c in enumerate(diff.changes) if c.section == name]
+            body.append(_section(sections[name], diff.names, words))
+        body += [_matrix(m, diff.names, words) for m in diff.matrices if m.section == name]
+        body += [_change(i, c, diff, answers.get(i, []), words) for i, c in enumerate(diff.changes)
+                 if c.section == name]  # fmt: skip
     if traces:
-        body.append(_trace(diff, traces))
-    views = (f'<input type="radio" name="view" id="view-inline" checked><label for="view-inline">{UI["inline"]}'
-             f'</label><input type="radio" name="view" id="view-pair"><label for="view-pair">{UI["side_by_side"]}'
+        body.append(_trace(diff, traces, words))
+    views = (f'<input type="radio" name="view" id="view-inline" checked><label for="view-inline">{ui["inline"]}'
+             f'</label><input type="radio" name="view" id="view-pair"><label for="view-pair">{ui["side_by_side"]}'
              "</label>")  # fmt: skip
     return (
         '<!DOCTYPE html>\n<html lang="fa" dir="rtl">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n<style>{_font_faces(fonts)}{_STYLE}</style>\n</head>\n<body>\n"
         f"{views}\n"
-        f'<main>\n<h1>{escape(title)}</h1>\n<p class="legend">{UI["legend"]}</p>\n{_summary(diff)}\n'
+        f'<main>\n<h1>{escape(title)}</h1>\n<p class="legend">{ui["legend"]}</p>\n{_summary(diff, words)}\n'
         + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
     )
