@@ -495,7 +495,7 @@ def test_json_follows_its_schema(revised: EditionDiff) -> None:
     assert_valid(json.loads(to_json(EditionDiff("a", "b", (), ()))), JSON_SCHEMA)
     assert text == json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     assert "مأموريت" in text and "\\u" not in text
-    assert (data["schema"], data["from"], data["to"]) == ("reportgen-diff/1", "stage 1 edition 1", "stage 1 edition 2")
+    assert (data["schema"], data["from"], data["to"]) == ("reportgen-diff/2", "stage 1 edition 1", "stage 1 edition 2")
     assert data["summary"]["case-studies"] == {"added": 0, "removed": 0, "changed": 0, "moved": 1}
     assert data["sections"][0]["section"] == "roadmap"
     assert data["changes"][0] == {

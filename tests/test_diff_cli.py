@@ -46,7 +46,7 @@ def test_sample_diff_in_json(tmp_path: Path) -> None:
     code, _ = run("--from", "1", "--to", "2", "--format", "json", "-o", str(target))
     assert code == 1
     data = json.loads(target.read_text(encoding="utf-8"))
-    assert data["schema"] == "reportgen-diff/1"
+    assert data["schema"] == "reportgen-diff/2"
     changes = {(c["section"], c["item_id"]): c["kind"] for c in data["changes"]}
     assert changes[("case-studies", "qazvin")] == "added"          # a case study added after review
     assert changes[("glossary", "swot-analysis")] == "removed"     # a term dropped

@@ -2,10 +2,10 @@
 
 Pure functions returning strings; nothing here reads files or prints.
 
-JSON schema ``reportgen-diff/1`` (``to_json``; keys sorted, UTF-8 text, indent 2)::
+JSON schema ``reportgen-diff/2`` (``to_json``; keys sorted, UTF-8 text, indent 2)::
 
     {
-      "schema": "reportgen-diff/1",
+      "schema": "reportgen-diff/2",
       "from": "<older edition label>",
       "to": "<newer edition label>",
       "titles": {"<section kind>": "<the chapter's own title>"},   # every section of summary
@@ -47,7 +47,7 @@ from reportgen.compare.terminal import PERSIAN, pieces, visual_row, width, wrap
 from reportgen.compare.trace import TraceEntry
 from reportgen.content.models import item_name
 
-SCHEMA_ID: Final = "reportgen-diff/1"
+SCHEMA_ID: Final = "reportgen-diff/2"
 
 _SYMBOLS: Final[dict[str, str]] = {"added": "+", "removed": "-", "changed": "~", "moved": ">"}
 
@@ -147,7 +147,7 @@ def to_data(diff: EditionDiff) -> dict[str, object]:
 
 
 def to_json(diff: EditionDiff) -> str:
-    """The diff as JSON (schema ``reportgen-diff/1``), keys sorted, indented, not ASCII-escaped."""
+    """The diff as JSON (schema ``reportgen-diff/2``), keys sorted, indented, not ASCII-escaped."""
     return json.dumps(to_data(diff), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
