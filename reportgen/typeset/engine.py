@@ -237,6 +237,10 @@ def render_part(
     stylesheets are shared with earlier parts of this process that had the same.
     """
     fetcher = ConfinedFetcher(allowed_roots)
+    if _weasyprint.enabled():  # footnotes kept on their call's page (before any layout)
+        from reportgen.typeset._weasyprint import footnotes
+
+        footnotes.install()
     with (_layout_collection() as collect_layout_garbage, _collect_warnings() as warnings,
           _source_date_epoch(source_date_epoch), _time_limit(time_limit)):
         try:

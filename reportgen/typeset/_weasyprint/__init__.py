@@ -22,7 +22,8 @@ def enabled() -> bool:
     if weasyprint.__version__.split(".")[0] != str(RELEASE):
         return False
     try:
-        from reportgen.typeset._weasyprint import leaders, pagelabels, pages, resync, textlayer  # noqa: F401  (their imports)
+        from reportgen.typeset._weasyprint import (  # noqa: F401  (their imports)
+            footnotes, leaders, pagelabels, pages, resync, textlayer)
     except ImportError:
         return False
     return True
