@@ -250,11 +250,13 @@ def render_part(
             rendered = layout(document, list(styles.sheets), styles.font_config, styles.counter_style)
             labels: tuple[str, ...] = ()
             names: tuple[str, ...] | None = None
-            if _weasyprint.enabled():  # leader dots in runs; joiners kept in the text layer; printed numbers
-                from reportgen.typeset._weasyprint import leaders, pagelabels, pages, textlayer
+            if _weasyprint.enabled():  # leader dots in runs; joiners kept in the text layer; glyph widths
+                # independent of drawing order (spliced and merged pages); printed numbers
+                from reportgen.typeset._weasyprint import glyphwidths, leaders, pagelabels, pages, textlayer
 
                 leaders.join_leader_dots(rendered.pages)
                 textlayer.install()
+                glyphwidths.install()
                 labels = pagelabels.printed_numbers(rendered.pages)
                 names = pages.page_names(rendered.pages)  # the fast path's stand-ins take the same names
             if foreign_anchors and rendered.pages:

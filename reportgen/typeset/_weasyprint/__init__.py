@@ -22,8 +22,7 @@ def enabled() -> bool:
     if weasyprint.__version__.split(".")[0] != str(RELEASE):
         return False
     try:
-        from reportgen.typeset._weasyprint import (  # noqa: F401  (their imports)
-            footnotes, leaders, pagelabels, pages, resync, textlayer)
+        from reportgen.typeset._weasyprint import footnotes, glyphwidths, leaders, pagelabels, pages, resync, textlayer  # noqa: F401  (their imports)
     except ImportError:
         return False
     return True

@@ -19,6 +19,12 @@ every table the boundary falls in are as wide as before; the running strings
 in effect (the running head) are the same. Anything else lays the whole part
 out, as a fresh render would.
 
+The kept pages are also *drawn* as a fresh render would draw them only because
+a glyph's width in the PDF's font does not depend on what the document drew
+before (``glyphwidths``): WeasyPrint's own width is that of the first size the
+glyph was drawn at, so an edit before the boundary could move later glyphs by
+a hundredth of a point.
+
 This reaches into WeasyPrint's paginator (``make_all_pages`` and what
 ``layout_document`` does after it), so it runs only behind the package's gate
 (``_weasyprint.enabled``); otherwise every part is laid out whole by the
