@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from tests.conftest import REPO, SAMPLE_REF, BuiltPdf
@@ -37,14 +36,8 @@ def _pages_with(pages: list[str], words: str) -> set[int]:
     return hits
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "1 of 8 left (note ۸, comments.yaml, the appendix intro): WeasyPrint 70 layout/block.py _linebox_layout, "
-    "footnote branch (`overflow = overflow or context.reported_footnotes or context.overflows_page(...)`), "
-    "reports it on a page holding only the heading and two lines (three relayouts; why it overflows there "
-    "is not found yet). Notes ۲ and ۳ are fixed: the overflow branch moved footnote-policy:line notes to "
-    "make room for an orphan/widow line (typeset/_weasyprint/footnotes.py)"))
 def test_every_footnote_is_on_the_page_of_its_call(sample_pdf: BuiltPdf) -> None:
-    """All notes of the sample (3 of 8 printed a page late; 1 still is)."""
+    """All notes of the sample (3 of 8 printed a page late: see typeset/_weasyprint/footnotes.py)."""
     # Each extractor loses a different few word orders (pypdf across lines, pdftotext «هٔ»): a page
     # holds the words if either finds them there.
     pages = [_plain(a) + " | " + _plain(b.extract_text())
