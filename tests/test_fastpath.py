@@ -33,7 +33,7 @@ from reportgen.editions.find import EditionRef
 from reportgen.paths import PACKAGE_DIR, Project
 from reportgen.typeset import TypesetOptions, typeset_chapters, typeset_pdf
 
-from conftest import DATA, MINI_REF, REPO
+from conftest import DATA, MINI_REF, REPO, SAMPLE_REF, BuiltPdf
 
 DPI = 30
 MARGIN_BANDS_MM = (20.0, 18.0)
@@ -69,9 +69,19 @@ class Layouts:
     incremental: Path | None
 
 
+def add_body_footnotes(edition: Path) -> None:
+    """Notes in two body chapters: laid out alone, each must number on from the notes before it."""
+    for name, old in (("approaches.yaml", "متن رویکرد مشارکتی."), ("case-studies.yaml", "خلاصهٔ تجربهٔ تهران.")):
+        path = edition / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, f"{old}^[یادداشتی در فصل {name.split('.')[0]}.]", 1), encoding="utf-8")
+
+
 def lay_out(root: Path, restyle: str | None, incremental: bool) -> Layouts:
     content = root / "content"
     shutil.copytree(DATA / "mini" / "content", content)
+    add_body_footnotes(content / "mini-city" / "stage-1" / "edition-1")
     warm = project_at(root / "warm", content, restyle)
     if incremental:  # an earlier -j 2 build fills the cache; then one chapter is edited
         build_edition(warm, MINI_REF, root / "before", jobs=2)
@@ -228,6 +238,15 @@ def test_parallel_draws_the_single_pass_pages(bundled: Layouts) -> None:
     assert len(link_targets(bundled.single)) > 20 and len(outline(bundled.single)) > 20  # there is something to compare
     assert bundled.parallel.read_bytes() != bundled.single.read_bytes()  # laid out chapter by chapter, then merged
     assert_same(bundled.single, bundled.parallel)
+
+
+def test_the_sample_goes_chapter_by_chapter_and_draws_the_single_pass_pages(sample_pdf: BuiltPdf,
+                                                                           tmp_path: Path) -> None:  # fmt: skip
+    """The published sample: footnotes in body chapters, and a landscape appendix that is, alone, a first chapter."""
+    project = project_at(tmp_path / "project", REPO / "content", None)
+    parallel = build_edition(project, SAMPLE_REF, tmp_path / "parallel", jobs=2).path
+    assert parallel.read_bytes() != sample_pdf.path.read_bytes(), "-j 2 fell back to a single pass"
+    assert_same(sample_pdf.path, parallel)
 
 
 def test_the_contents_links_are_tagged_as_in_the_single_pass(bundled: Layouts) -> None:

@@ -26,7 +26,7 @@ def test_template_syntax_prints_literally() -> None:
 
 def test_footnotes_render_in_place() -> None:
     html = render_markdown("جمله‌ای[^1] دیگر.\n\n[^1]: منبع *مهم*.\n")
-    assert html == '<p>جمله‌ای<span class="footnote">منبع <em>مهم</em>.</span> دیگر.</p>\n'
+    assert html == '<p>جمله‌ای<span class="footnote" data-footnote>منبع <em>مهم</em>.</span> دیگر.</p>\n'
 
 
 def test_latin_runs_are_isolated() -> None:

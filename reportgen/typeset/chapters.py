@@ -29,7 +29,11 @@ The contract with templates and styles, checked where it can be:
   the children of the element marked ``data-chapters`` (the last one in
   ``<body>``), each marked ``data-chapter="NAME"`` (its name across edits); the
   elements in a chapter that its page margins read (its heading sets the
-  running head) are marked ``data-running``.
+  running head) are marked ``data-running``; footnotes are marked
+  ``data-footnote``, so that a chapter laid out alone numbers its notes on
+  from those before it (CSS's ``footnote`` counter, set on the container).
+- A chapter's pages do not depend on its place among its siblings (a style
+  that tells the first chapter apart must not change its page size).
 - Styles (``styles/page.css``): a chapter laid out alone has the class
   ``CHAPTER_CLASS`` on its root element, and the styles hide every margin box
   there; a stand-in page is a ``PAGE_CLASS`` block, hidden, each after the
@@ -70,6 +74,7 @@ PAGE_CLASS = "reportgen-page"
 _CHAPTERS = ' data-chapters="'
 _CHAPTER = ' data-chapter="'
 _RUNNING = ' data-running="'
+_FOOTNOTE = " data-footnote>"
 
 
 class BrokenContract(Exception):
@@ -85,6 +90,8 @@ class Chapter:
     close_tag: str
     running: tuple[str, ...]
     """The elements its page margins read (``data-running``), as markup."""
+    footnotes_before: int = 0
+    """Footnotes (``data-footnote``) earlier in the document: alone, the chapter numbers its own from there."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,16 @@ class Split:
     """The opening tag of the chapters' container."""
 
     def chapter_document(self, chapter: Chapter) -> str:
-        """``chapter`` alone: the document's head, the container, the chapter; margins off by ``CHAPTER_CLASS``."""
-        return f"{self.head}\n{self.container}{chapter.markup}{self.after}"
+        """``chapter`` alone: the document's head, the container, the chapter; margins off by ``CHAPTER_CLASS``.
+
+        The footnote counter (CSS's own, which ``::footnote-call`` reads) goes on from the notes before it.
+        """
+        container = self.container
+        if chapter.footnotes_before:
+            counter = f"counter-set: footnote {chapter.footnotes_before};"
+            container = (container.replace(' style="', f' style="{counter} ', 1) if ' style="' in container
+                         else container[:-1] + f' style="{counter}">')  # fmt: skip
+        return f"{self.head}\n{container}{chapter.markup}{self.after}"
 
 
 def _tag_start(html: str, opening: str) -> int:
@@ -175,6 +190,7 @@ def split_document(html: str) -> Split:
     if not starts or inner[: starts[0]].strip():
         raise BrokenContract("the data-chapters element holds something before its first data-chapter")
     chapters = []
+    footnotes = html[:opened].count(_FOOTNOTE)
     for start, end in zip(starts, [*starts[1:], len(inner)], strict=True):
         markup = inner[start:end]
         element_start, element_end, chapter_tag = _element(markup, markup.index(_CHAPTER))
@@ -182,7 +198,8 @@ def split_document(html: str) -> Split:
             raise BrokenContract("something between the data-chapter elements")
         running = tuple(markup[a:b] for a, b, _ in (_element(markup, at) for at in _positions(markup, _RUNNING)))
         chapters.append(Chapter(_value(markup, markup.index(_CHAPTER), _CHAPTER), markup,
-                                markup[: markup.index(">") + 1], f"</{chapter_tag}>", running))  # fmt: skip
+                                markup[: markup.index(">") + 1], f"</{chapter_tag}>", running, footnotes))  # fmt: skip
+        footnotes += markup.count(_FOOTNOTE)
     body = html.index(">", _tag_start(html, "<body")) + 1
     if body > container_start:
         raise BrokenContract("the data-chapters element is not in <body>")
