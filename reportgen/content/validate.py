@@ -330,19 +330,13 @@ def manifest_order_problems(stage: Stage, loaded: LoadedFile) -> list[Problem]:
     return problems
 
 
-def link_targets(sections: dict[str, Section]) -> set[str]:
-    """What an in-document link may name: a chapter (``glossary``) or an item in it (``glossary/t1``; in a
-    generic chapter also ``chapter/block/item``).
-
-    The same names a comment uses for what it concerns (``content/references.py``); the PDF and the web
-    edition each turn them into their own anchors.
-    """
-    return known_references(sections)
-
-
 def anchor_problems(files: Iterable[LoadedFile], sections: dict[str, Section]) -> list[Problem]:
-    """A problem for each ``[…](#target)`` link whose target is no chapter or item of this edition."""
-    targets = link_targets(sections)
+    """A problem for each ``[…](#target)`` link whose target is no chapter or item of this edition.
+
+    A link names them as a comment does (``#glossary``, ``#glossary/t1``, ``#chapter/block/item``); the
+    PDF and the web edition each turn that name into their own anchor.
+    """
+    targets = known_references(sections)
     problems: list[Problem] = []
     for loaded in files:
         for where, text in iter_strings(loaded.data):
