@@ -10,6 +10,7 @@ import pytest
 
 from reportgen.build.pipeline import build_edition, render_html
 from reportgen.editions.find import load_edition
+from reportgen.render.blocks import Target, link_references
 from reportgen.render.numbering import number_html, ordered_text
 from reportgen.text.markdown import isolate_latin
 
@@ -72,3 +73,11 @@ def test_ranges_keep_their_written_order_in_the_text() -> None:
     """A right-to-left mark each side of a range's dash: pdftotext gives «۱۳۹۸–۱۴۰۲», not «۱۴۰۲–۱۳۹۸»."""
     assert isolate_latin("دورهٔ ۱۳۹۸–۱۴۰۲") == f"دورهٔ ۱۳۹۸{RLM}–{RLM}۱۴۰۲"
     assert isolate_latin("برنامه (Imagine Boston 2030)") == 'برنامه <bdi dir="ltr">(Imagine Boston 2030)</bdi>'
+
+
+def test_a_cross_reference_prints_its_number_with_words_or_alone_without_a_stray_space() -> None:
+    targets = {"t": Target("جدول ۳-۲", "blk-t"), "n": Target("۳-۲", "blk-n"), "s": Target("T۱", "item-s")}
+    html = link_references("(<span>[@t]</span>) ([@n]) ([@s])", targets)
+    assert '<a class="xref" href="#blk-t">جدول <bdi dir="rtl">' in html
+    assert '(<a class="xref" href="#blk-n"><bdi dir="rtl">' in html
+    assert '(<a class="xref" href="#item-s"><bdi dir="rtl">T۱</bdi></a>)' in html

@@ -194,8 +194,8 @@ def link_references(html: str, targets: dict[str, Target],
         if target is None:  # validation refuses these; a redline's struck text may still hold one
             return match.group(0)
         words, _, digits = target.text.rpartition(" ")
-        if digits and not _SEPARATE.search(digits):
-            printed = f"{escape(words)} {number(digits)}"
+        if digits and not _SEPARATE.search(digits):  # «جدول ۳-۲», or a bare number «۳-۲» / code «T۱»
+            printed = f"{escape(words)} {number(digits)}" if words else str(number(digits))
         else:
             printed = str(escape(target.text))
         return f'<a class="xref" href="#{target.anchor}">{printed}</a>'
