@@ -247,6 +247,7 @@ def test_the_sample_goes_chapter_by_chapter_and_draws_the_single_pass_pages(samp
     parallel = build_edition(project, SAMPLE_REF, tmp_path / "parallel", jobs=2).path
     assert parallel.read_bytes() != sample_pdf.path.read_bytes(), "-j 2 fell back to a single pass"
     assert_same(sample_pdf.path, parallel)
+    assert "اسلامی" in text(parallel)  # the merged fonts keep the ligatures' carriers (typeset.carriers)
 
 
 def test_the_contents_links_are_tagged_as_in_the_single_pass(bundled: Layouts) -> None:

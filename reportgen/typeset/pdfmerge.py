@@ -26,6 +26,7 @@ import pikepdf
 from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
 
+from reportgen.typeset.carriers import carriers_in_map, cid_to_gid_map
 from reportgen.typeset.results import RenderedPart, page_label_ranges
 
 Subsetter = Callable[[Path, set[int]], bytes]
@@ -166,6 +167,7 @@ def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path], subset: Subsetter
     for (face, _family), uses in sorted(_font_uses(pdf, originals).items()):
         widths: dict[int, float] = {}
         unicode: dict[int, str] = {}
+        carriers: dict[int, int] = {}
         seen: set[tuple[int, int]] = set()
         for _fonts, _name, font in uses:
             if font.objgen in seen:
@@ -175,7 +177,10 @@ def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path], subset: Subsetter
                 widths.setdefault(glyph, width)
             for glyph, text in unicode_map(font).items():
                 unicode.setdefault(glyph, text)
-        data = subset(originals[face], set(widths))
+            cid_map = font["/DescendantFonts"][0].get("/CIDToGIDMap")
+            if isinstance(cid_map, pikepdf.Stream):  # carriers (see typeset.carriers): the same codes in every part
+                carriers.update(carriers_in_map(cid_map.read_bytes()))
+        data = subset(originals[face], set(widths) - set(carriers))
         tag = "".join(chr(65 + int(c, 16)) for c in hashlib.sha256(data).hexdigest()[:6])
         first = uses[0][2]
         family = str(first["/BaseFont"]).split("+")[-1]
@@ -187,6 +192,10 @@ def _share_fonts(pdf: pikepdf.Pdf, originals: dict[str, Path], subset: Subsetter
         cid_font.FontDescriptor = pdf.make_indirect(descriptor)
         cid_font.W = _width_array(widths)
         cid_font.BaseFont = pikepdf.Name(f"/{tag}+{family}")
+        if carriers:
+            glyph_count = TTFont(io.BytesIO(data), lazy=True)["maxp"].numGlyphs
+            cid_font.CIDToGIDMap = pikepdf.Stream(pdf, zlib.compress(cid_to_gid_map(glyph_count, carriers), 9))
+            cid_font.CIDToGIDMap.Filter = pikepdf.Name.FlateDecode
         shared = pikepdf.Dictionary(first)
         shared.BaseFont = pikepdf.Name(f"/{tag}+{family}")
         shared.DescendantFonts = pikepdf.Array([pdf.make_indirect(cid_font)])
