@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -195,3 +196,22 @@ def test_parts_with_one_style_key_share_parsed_stylesheets_and_their_warnings(tm
     for _ in range(2):  # the second time the stylesheet comes from the cache: its warning still fails the build
         with pytest.raises(TypesetError, match="colour"):
             render_part("<p>x</p>", style_key="two", **common)
+
+
+def test_a_document_drawn_in_two_parts_is_described_and_numbered_as_a_whole(tmp_path: Path) -> None:
+    """``drawn``: the PDF holds those pages only, margins laid out there only; the description covers every page."""
+    from reportgen.typeset.engine import render_part
+
+    css = tmp_path / "page.css"
+    css.write_text("@page { @bottom-center { content: counter(page); } } section + section { break-before: page; }")
+    html = ('<html lang="fa"><body><section><a href="#c">پیوند</a></section><section id="b">دو</section>'
+            '<section id="c">سه</section></body></html>')  # fmt: skip
+    common: dict[str, Any] = {"stylesheets": [css], "base_dir": tmp_path, "allowed_roots": [tmp_path]}
+    whole = render_part(html, **common)
+    first = render_part(html, drawn=(None, -2), **common)  # the link's anchor is on a page it does not draw
+    last = render_part(html, drawn=(-2, None), **common)
+    assert whole.labels == ("1", "2", "3")
+    assert first.labels == ("1", "", "") and last.labels == ("", "2", "3")
+    for part in (first, last):
+        assert (part.page_sizes, part.anchors, part.page_names) == (whole.page_sizes, whole.anchors, whole.page_names)
+    assert [len(PdfReader(io.BytesIO(part.pdf)).pages) for part in (whole, first, last)] == [3, 1, 2]

@@ -12,7 +12,8 @@ The document is split into parts — one per body chapter, and the front — and
    it took, carrying its anchors and the elements its margins read. The
    stylesheets then draw the contents' page numbers (``target-counter``) and
    every body page's margins (page number, edition, running head) by their own
-   rules, counter styles and page names, as in a single pass;
+   rules, counter styles and page names, as in a single pass (with two workers,
+   both lay it out at once, each drawing some of its pages: ``_render_front``);
 3. the parts are merged (``pdfmerge``): the stand-in pages' margins drawn over
    the chapters' pages, outlines, named destinations and structure trees
    joined (tagged PDF/UA as a single pass), page labels the front document's,
@@ -56,7 +57,7 @@ The worker processes, and what stays warm between parts and builds, live in
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 
@@ -222,7 +223,7 @@ def _render_all(jobs: list[Job], settings: TypesetOptions, cache: PartCache, ses
     A part missing from the cache whose lineage has an earlier layout is laid
     out only until it falls in step with that layout; the rest is spliced in.
     """
-    keys = [cache.key(job.html, job.extra_css, job.foreign) for job in jobs]
+    keys = [cache.key(job.html, job.extra_css, job.foreign, job.drawn) for job in jobs]
     lineages = [cache.lineage(job.lineage, job.extra_css) if job.lineage else None for job in jobs]
     found = [cache.get(key) for key in keys]
     missing = sorted((i for i, hit in enumerate(found) if hit is None), key=lambda i: -len(jobs[i].html))
@@ -349,7 +350,36 @@ def _typeset(split: Split, settings: TypesetOptions, cache: PartCache, session: 
                         foreign=frozenset(_links(chapter.markup) & everywhere - _ids(chapter.markup)))
                     for chapter in split.chapters]  # fmt: skip
     chapters = _render_all(chapter_jobs, settings, cache, session)
-    (front,) = _render_all([Job(_front_document(split, chapters))], settings, cache, session)
+    front, tail = _render_front(_front_document(split, chapters), chapters, settings, cache, session)
     _check_stand_ins(front, chapters)
-    pdf = merge(front, chapters, originals, lambda face, glyphs: session.subset(face, glyphs, cache))
+    pdf = merge(front, chapters, originals, lambda face, glyphs: session.subset(face, glyphs, cache), tail)
     return TypesetResult(pdf, len(front.page_sizes))
+
+
+SHARED_FRONT_PAGES = 8
+"""From this many body pages on, two workers draw the front document: each lays it out, one draws its last pages."""
+
+
+def _render_front(html: str, chapters: Sequence[RenderedPart], settings: TypesetOptions, cache: PartCache,
+                  session: Session) -> tuple[RenderedPart, RenderedPart | None]:  # fmt: skip
+    """The front document laid out; with two workers or more, drawn by two (the second part: its last pages).
+
+    After pagination, a page's margin boxes, background and drawing take about
+    as long as its pagination; the front document comes after every chapter,
+    when the other workers are idle. So two workers lay it out, the first
+    drawing its front pages and the first stand-ins, the second the rest. The
+    front pages cost as much to draw as about 40 stand-ins and a quarter of the
+    stand-ins' count (the contents grows with the body), so the second draws
+    half of the stand-ins plus half of that.
+    """
+    body = sum(len(chapter.page_sizes) for chapter in chapters)
+    if session.workers < 2 or body < SHARED_FRONT_PAGES:
+        (front,) = _render_all([Job(html)], settings, cache, session)
+        return front, None
+    last = min(body - 1, (body + body // 4 + 40) // 2)  # the second's share: see above
+    front, tail = _render_all([Job(html, drawn=(None, -last)), Job(html, drawn=(-last, None))], settings, cache,
+                              session)  # fmt: skip
+    if tail.page_sizes != front.page_sizes or tail.page_names != front.page_names:
+        raise BrokenContract("the front document's two layouts differ")
+    cut = len(front.page_sizes) - last
+    return replace(front, labels=front.labels[:cut] + tail.labels[cut:]), tail

@@ -229,12 +229,16 @@ def render_part(
     source_date_epoch: int | None = None,
     time_limit: float | None = None,
     style_key: str | None = None,
+    drawn: tuple[int | None, int | None] | None = None,
     layout: Layout = _whole,
 ) -> RenderedPart:
     """Typeset ``html`` and describe its pages; ``foreign_anchors`` may be linked to but live elsewhere.
 
     With a ``style_key`` (a digest of the stylesheets and fonts), the parsed
     stylesheets are shared with earlier parts of this process that had the same.
+    With ``drawn`` (a slice's start and stop), the PDF holds only those pages,
+    and only they are given margins; the description (sizes, anchors, names)
+    covers every page, the printed numbers those drawn ("" elsewhere).
     """
     fetcher = ConfinedFetcher(allowed_roots)
     if _weasyprint.enabled():  # footnotes kept on their call's page (before any layout)
@@ -247,24 +251,35 @@ def render_part(
             styles = (_shared_styles(style_key, tuple(stylesheets), extra_css, tuple(allowed_roots)) if style_key
                       else _parse_styles(stylesheets, extra_css, fetcher))  # fmt: skip
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-            rendered = layout(document, list(styles.sheets), styles.font_config, styles.counter_style)
+            with _drawing(drawn):
+                rendered = layout(document, list(styles.sheets), styles.font_config, styles.counter_style)
             labels: tuple[str, ...] = ()
             names: tuple[str, ...] | None = None
+            selection = slice(*drawn) if drawn is not None else slice(None)
+            output = rendered.pages[selection]
             if _weasyprint.enabled():  # leader dots in runs; joiners kept in the text layer; glyph widths
                 # independent of drawing order (spliced and merged pages); printed numbers
                 from reportgen.typeset._weasyprint import glyphwidths, leaders, pagelabels, pages, textlayer
 
-                leaders.join_leader_dots(rendered.pages)
+                leaders.join_leader_dots(output)
                 textlayer.install()
                 glyphwidths.install()
                 labels = pagelabels.printed_numbers(rendered.pages)
                 names = pages.page_names(rendered.pages)  # the fast path's stand-ins take the same names
-            if foreign_anchors and rendered.pages:
-                _anchor_elsewhere(rendered.pages, foreign_anchors)
+            described = _describe(b"", rendered.pages, foreign_anchors)  # before places are lent to anchors
+            # Anchors on pages not drawn are elsewhere too, for the links of the pages drawn.
+            kept = {id(page) for page in output}
+            elsewhere = foreign_anchors | {name for page in rendered.pages if id(page) not in kept
+                                           for name in page.anchors}  # fmt: skip
+            if elsewhere and output:
+                _anchor_elsewhere(output, frozenset(elsewhere))
+            if drawn is not None:
+                rendered = rendered.copy(output)
             del document  # only the laid-out pages are needed from here on
             collect_layout_garbage()
             pdf = rendered.write_pdf(pdf_identifier=True, uncompressed_pdf=False, full_fonts=full_fonts,
-                                     pdf_variant=PDF_VARIANT, finisher=partial(_finish_catalog, labels=labels))
+                                     pdf_variant=PDF_VARIANT,
+                                     finisher=partial(_finish_catalog, labels=labels[selection]))
         except RefusedResource as error:
             raise TypesetError(str(error)) from None
         except _TimeLimit:
@@ -279,7 +294,19 @@ def render_part(
         raise TypesetError("WeasyPrint reported problems:\n  " + "\n  ".join(problems))
     if not isinstance(pdf, bytes):
         raise TypesetError("WeasyPrint returned no PDF")
-    return replace(_describe(pdf, rendered.pages, foreign_anchors), labels=labels, page_names=names)
+    return replace(described, pdf=pdf, labels=labels, page_names=names)
+
+
+@contextmanager
+def _drawing(drawn: tuple[int | None, int | None] | None) -> Iterator[None]:
+    """Margins and backgrounds laid out only on the pages ``drawn`` picks (behind the gate; else on all)."""
+    if drawn is None or not _weasyprint.enabled():
+        yield
+        return
+    from reportgen.typeset._weasyprint import drawing
+
+    with drawing.only(slice(*drawn)):
+        yield
 
 
 def _finish_catalog(document: Any, pdf: Any, *, labels: Sequence[str]) -> None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from reportgen.build.atomic import write_atomic
 from reportgen.paths import package_digest
@@ -43,8 +44,12 @@ class PartCache:
         digest.update(json.dumps([package_digest(), engine_versions(), settings["source_date_epoch"]]).encode())
         self.salt = digest.hexdigest()
 
-    def key(self, html: str, extra_css: str, foreign: frozenset[str]) -> str:
-        payload = json.dumps([self.salt, html, extra_css, sorted(foreign)]).encode()
+    def key(self, html: str, extra_css: str, foreign: frozenset[str],
+            drawn: tuple[int | None, int | None] | None = None) -> str:  # fmt: skip
+        fields: list[Any] = [self.salt, html, extra_css, sorted(foreign)]
+        if drawn is not None:  # a part drawing only some of its pages
+            fields.append(list(drawn))
+        payload = json.dumps(fields).encode()
         return hashlib.sha256(payload).hexdigest()
 
     def lineage(self, name: str, extra_css: str) -> str:

@@ -405,7 +405,7 @@ def _set_destinations(pdf: pikepdf.Pdf, destinations: dict[str, tuple[int, float
 
 
 def merge(front: RenderedPart, chapters: Sequence[RenderedPart], originals: dict[str, Path],
-          subset: Subsetter = subset_font) -> bytes:  # fmt: skip
+          subset: Subsetter = subset_font, tail: RenderedPart | None = None) -> bytes:  # fmt: skip
     """One PDF: the front pages, then the chapters with the margins of the front's stand-in pages drawn over them.
 
     ``front`` ends with one stand-in page per chapter page (see ``chapters``):
@@ -415,11 +415,17 @@ def merge(front: RenderedPart, chapters: Sequence[RenderedPart], originals: dict
     Bookmarks and named destinations (what every link points to) are rebuilt
     from the parts, at the places the chapters' own layouts put them; the
     chapters' structure trees are appended; each font face is embedded once.
+    ``tail``, if given, is the front document drawn again for its last pages
+    only, which ``front.pdf`` then leaves out: their margins are taken from it.
     """
     body = sum(len(chapter.page_sizes) for chapter in chapters)
     count = len(front.page_sizes) - body
     merged = pikepdf.Pdf.open(io.BytesIO(front.pdf))
     margins = pikepdf.Pdf.open(io.BytesIO(front.pdf))
+    drawn = len(margins.pages)
+    last = pikepdf.Pdf.open(io.BytesIO(tail.pdf)) if tail is not None else margins
+    if drawn < count or drawn + (len(last.pages) if tail is not None else 0) != len(front.page_sizes):
+        raise ValueError("the front document's drawn pages do not add up to its pages")
     outline_entries = [entry for entry in _flat_outline(merged) if entry[2] < count]
     destinations = {name: place for name, place in front.anchors.items() if place[0] < count}
     _drop_structure(merged, count)
@@ -434,7 +440,9 @@ def merge(front: RenderedPart, chapters: Sequence[RenderedPart], originals: dict
             warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
             merged.pages.extend(part.pages)
     for offset in range(body):
-        _overlay(merged, merged.pages[count + offset], margins, margins.pages[count + offset], offset)
+        index = count + offset
+        source, at = (margins, index) if index < drawn else (last, index - drawn)
+        _overlay(merged, merged.pages[index], source, source.pages[at], offset)
     with merged.open_outline() as outline:
         outline.root[:] = _outline_tree(outline_entries)
     _set_destinations(merged, destinations)
@@ -443,7 +451,7 @@ def merge(front: RenderedPart, chapters: Sequence[RenderedPart], originals: dict
     _set_page_labels(merged, front.labels)  # what the stand-ins printed: the whole document's numbers
     _share_fonts(merged, originals, subset)
     packed = _save(merged)
-    for pdf in (*parts, margins, merged):
+    for pdf in (*parts, margins, *([last] if tail is not None else []), merged):
         pdf.close()
     return packed
 

@@ -42,6 +42,8 @@ class Job:
     """Anchors the part links to that live in other parts."""
     lineage: str | None = None
     """A name shared by the part's successive versions (a chapter's id): laid out incrementally."""
+    drawn: tuple[int | None, int | None] | None = None
+    """Only these pages (a slice's start and stop) are drawn and given margins; None: all."""
 
 
 def die_with_parent() -> None:
@@ -90,6 +92,8 @@ def lay_out(job: Job, settings: TypesetOptions, previous: LayoutTrace | None) ->
     from reportgen.typeset.results import TracedPart
 
     options: dict[str, Any] = dict(settings, extra_css=job.extra_css, foreign_anchors=job.foreign)
+    if job.drawn is not None:
+        options["drawn"] = job.drawn
     if job.lineage is None:
         return TracedPart(render_part(job.html, **options), None, None)
     return render_traced_part(job.html, previous=previous, **options)

@@ -22,7 +22,16 @@ def enabled() -> bool:
     if weasyprint.__version__.split(".")[0] != str(RELEASE):
         return False
     try:
-        from reportgen.typeset._weasyprint import footnotes, glyphwidths, leaders, pagelabels, pages, resync, textlayer  # noqa: F401  (their imports)
+        from reportgen.typeset._weasyprint import (  # noqa: F401  (their imports)
+            drawing,
+            footnotes,
+            glyphwidths,
+            leaders,
+            pagelabels,
+            pages,
+            resync,
+            textlayer,
+        )
     except ImportError:
         return False
     return True
