@@ -50,9 +50,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import cffi
 import weasyprint.pdf as weasyprint_pdf
@@ -125,8 +124,7 @@ def _items(line: Any) -> list[Any]:
     return items
 
 
-@dataclass(frozen=True)
-class Cluster:
+class Cluster(NamedTuple):
     """Glyphs ``first`` … ``last`` of a run (visual order), drawing ``text``."""
 
     first: int
@@ -159,8 +157,7 @@ def _separates(before: str, after: str) -> bool:
     return before != after and _neutral(before) and _neutral(after) and not (before.isspace() and after.isspace())
 
 
-@dataclass(frozen=True)
-class Insert:
+class Insert(NamedTuple):
     """A zero-width glyph to draw before glyph ``at`` of a run (to its left), with its text."""
 
     at: int
@@ -214,20 +211,22 @@ def _insert(glyphs: Any, inserts: Sequence[Insert], length: int) -> None:
     before: dict[int, list[Insert]] = {}
     for insert in inserts:
         before.setdefault(insert.at, []).append(insert)
-    target = old + len(inserts)
-    for source in range(old - 1, -1, -1):  # from the end, so that nothing is overwritten before it is moved
-        target -= 1
-        glyphs.glyphs[target] = glyphs.glyphs[source]
-        glyphs.log_clusters[target] = original[source]
-        for insert in reversed(before.get(source, [])):
-            target -= 1
-            info = glyphs.glyphs[target]
+    shift, end = len(inserts), old
+    for at in sorted(before, reverse=True):  # from the end, each stretch moved once, as a block
+        ffi.memmove(glyphs.glyphs + at + shift, glyphs.glyphs + at, (end - at) * _GLYPH_INFO)
+        ffi.memmove(glyphs.log_clusters + at + shift, glyphs.log_clusters + at, (end - at) * _INT)
+        shift -= len(before[at])
+        for index, insert in enumerate(before[at], start=at + shift):
+            info = glyphs.glyphs[index]
             info.glyph = insert.glyph
             info.geometry.width = info.geometry.x_offset = info.geometry.y_offset = 0
             info.attr.is_cluster_start = 0
-            glyphs.log_clusters[target] = original[source - 1] if source else length
+            glyphs.log_clusters[index] = original[at - 1] if at else length
+        end = at
 
 
+_GLYPH_INFO = ffi.sizeof("PangoGlyphInfo")
+_INT = ffi.sizeof("int")
 _TWO_NON_WORD = re.compile(r"\W\W")
 """Two characters that may both be neutral: where a run may need a right-to-left mark (cheap test first)."""
 
@@ -238,7 +237,7 @@ def _may_need_work(text: str, log_clusters: Sequence[int], written_next: str) ->
             or bool(text and written_next and _separates(text[-1], written_next)))  # fmt: skip
 
 
-def rework_run(item: Any, text: bytes, font: Any, cache: dict[tuple[int, int], int], written_next: str = "") -> None:
+def rework_run(item: Any, text: bytes, stream: Any, cache: dict[tuple[int, int], int], written_next: str = "") -> None:
     """Split the ligatures and separate the neutral characters of one right-to-left run (2. and 3. above)."""
     glyphs = item.glyphs
     count = glyphs.num_glyphs
@@ -249,6 +248,7 @@ def rework_run(item: Any, text: bytes, font: Any, cache: dict[tuple[int, int], i
         return
     found = clusters(log_clusters, utf8)
     pango_font = item.item.analysis.font
+    font = _font(stream, pango_font)
     empty = _nominal_glyph(pango_font, ord(ZWNJ), cache)
 
     def carrier(char: str) -> int | None:
@@ -295,11 +295,10 @@ def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
             items = _items(line)  # in visual order
             for left, item in zip([None, *items], items, strict=False):
                 if item.item.analysis.level % 2:
-                    font = _font(stream, item.item.analysis.font)
                     written_next = ""
                     if left is not None and left.item.analysis.level == item.item.analysis.level:
                         written_next = utf8[left.item.offset : left.item.offset + 4].decode("utf-8", "ignore")[:1]
-                    rework_run(item, utf8, font, cache, written_next)
+                    rework_run(item, utf8, stream, cache, written_next)
             return line, index
 
         layout.get_first_line = first_line
