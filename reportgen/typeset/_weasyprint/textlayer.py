@@ -90,18 +90,22 @@ def _library(name: str) -> Any:
     return _libraries[name]
 
 
-def _nominal_glyph(pango_font: Any, codepoint: int, cache: dict[tuple[int, int], int]) -> int:
-    """The font's own glyph for ``codepoint``, or 0 where it has none."""
-    key = (int(ffi.cast("uintptr_t", pango_font)), codepoint)
-    if key not in cache:
+def _nominal_glyph(stream: Any, pango_font: Any, codepoint: int) -> int:
+    """The font's own glyph for ``codepoint``, or 0 where it has none.
+
+    Remembered on WeasyPrint's PDF font of this document, never by the Pango
+    font's address alone: a later document's font may be given the same address.
+    """
+    known: dict[int, int] = _font(stream, pango_font).__dict__.setdefault("reportgen_nominal", {})
+    if codepoint not in known:
         hb_font = _c.cast("hb_font_t *", int(ffi.cast("uintptr_t", pango.pango_font_get_hb_font(pango_font))))
         glyph = _c.new("uint32_t *")
         found = _library("libharfbuzz.so.0").hb_font_get_nominal_glyph(hb_font, codepoint, glyph)
-        cache[key] = glyph[0] if found else 0
-    return cache[key]
+        known[codepoint] = glyph[0] if found else 0
+    return known[codepoint]
 
 
-def keep_joiners(line: Any, text: bytes, cache: dict[tuple[int, int], int]) -> None:
+def keep_joiners(line: Any, text: bytes, stream: Any) -> None:
     """Give every empty glyph of ``line`` that stands for a ZWNJ/ZWJ/LRM/RLM the font's own glyph."""
     for item in _items(line):
         glyphs = item.glyphs
@@ -111,7 +115,7 @@ def keep_joiners(line: Any, text: bytes, cache: dict[tuple[int, int], int]) -> N
                 continue
             start = item.item.offset + glyphs.log_clusters[i]
             codepoint = _KEPT_UTF8.get(text[start : start + 3])
-            if codepoint is not None and (glyph := _nominal_glyph(item.item.analysis.font, codepoint, cache)):
+            if codepoint is not None and (glyph := _nominal_glyph(stream, item.item.analysis.font, codepoint)):
                 info.glyph = glyph
 
 
@@ -237,7 +241,7 @@ def _may_need_work(text: str, log_clusters: Sequence[int], written_next: str) ->
             or bool(text and written_next and _separates(text[-1], written_next)))  # fmt: skip
 
 
-def rework_run(item: Any, text: bytes, stream: Any, cache: dict[tuple[int, int], int], written_next: str = "") -> None:
+def rework_run(item: Any, text: bytes, stream: Any, written_next: str = "") -> None:
     """Split the ligatures and separate the neutral characters of one right-to-left run (2. and 3. above)."""
     glyphs = item.glyphs
     count = glyphs.num_glyphs
@@ -249,13 +253,13 @@ def rework_run(item: Any, text: bytes, stream: Any, cache: dict[tuple[int, int],
     found = clusters(log_clusters, utf8)
     pango_font = item.item.analysis.font
     font = _font(stream, pango_font)
-    empty = _nominal_glyph(pango_font, ord(ZWNJ), cache)
+    empty = _nominal_glyph(stream, pango_font, ord(ZWNJ))
 
     def carrier(char: str) -> int | None:
         return carrier_code(font.glyph_count, char) if empty else None
 
     texts, inserts = plan_run(found, lambda index: int(glyphs.glyphs[index].glyph), carrier=carrier,
-                              rlm=_nominal_glyph(pango_font, ord(RLM), cache), written_next=written_next)  # fmt: skip
+                              rlm=_nominal_glyph(stream, pango_font, ord(RLM)), written_next=written_next)  # fmt: skip
     if not inserts:
         return
     # A glyph has one text in a PDF font: the running text's wins over an earlier use, such as a figure's label
@@ -281,8 +285,6 @@ def _font(stream: Any, pango_font: Any) -> Any:
 
 
 def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
-    cache: dict[tuple[int, int], int] = {}
-
     def draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
         layout = textbox.pango_layout
         get_first_line = layout.get_first_line
@@ -291,14 +293,14 @@ def _wrap(original: Callable[..., Any]) -> Callable[..., Any]:
             line, index = get_first_line()
             utf8 = layout.text.encode()
             if any(char in textbox.text for char in KEPT):
-                keep_joiners(line, utf8, cache)
+                keep_joiners(line, utf8, stream)
             items = _items(line)  # in visual order
             for left, item in zip([None, *items], items, strict=False):
                 if item.item.analysis.level % 2:
                     written_next = ""
                     if left is not None and left.item.analysis.level == item.item.analysis.level:
                         written_next = utf8[left.item.offset : left.item.offset + 4].decode("utf-8", "ignore")[:1]
-                    rework_run(item, utf8, stream, cache, written_next)
+                    rework_run(item, utf8, stream, written_next)
             return line, index
 
         layout.get_first_line = first_line
