@@ -276,7 +276,8 @@ def rework_run(item: Any, text: bytes, stream: Any, written_next: str = "") -> N
 
 
 def _font(stream: Any, pango_font: Any) -> Any:
-    """WeasyPrint's PDF font for ``pango_font`` in ``stream`` (``Stream.add_font``, remembered by address)."""
+    """WeasyPrint's PDF font for ``pango_font`` (``Stream.add_font``), remembered by address on this page's stream:
+    while the page is drawn, its Pango fonts stay alive, so no other font takes the address."""
     known: dict[int, Any] = stream.__dict__.setdefault("reportgen_fonts", {})
     address = int(ffi.cast("uintptr_t", pango_font))
     if address not in known:
