@@ -185,12 +185,13 @@ def plan_run(found: Sequence[Cluster], glyph_ids: Callable[[int], int], *, carri
         glyph = glyph_ids(cluster.first)
         ligature = cluster.first == cluster.last and len(cluster.text) > 1
         if ligature and glyph not in (_EMPTY, 0) and not glyph & _UNKNOWN:
-            codes = [carrier(char) for char in cluster.text[1:]]
-            drawn = cluster.first > 0 and codes[0] is not None and glyph_ids(cluster.first - 1) == codes[0]
-            if all(code is not None for code in codes) and not drawn:  # a line drawn twice is reworked once
+            rest = cluster.text[1:]
+            codes = [code for char in rest if (code := carrier(char)) is not None]
+            drawn = cluster.first > 0 and bool(codes) and glyph_ids(cluster.first - 1) == codes[0]
+            if len(codes) == len(rest) and not drawn:  # every character has a carrier; a line drawn twice: once
                 texts[glyph] = cluster.text[0]
-                for char, code in reversed(list(zip(cluster.text[1:], codes, strict=True))):
-                    inserts.append(Insert(cluster.first, code, char))  # type: ignore[arg-type]
+                pairs = reversed(list(zip(rest, codes, strict=True)))
+                inserts.extend(Insert(cluster.first, code, char) for char, code in pairs)
         # the cluster written just before this one is the next to its right
         if rlm and index + 1 < len(found) and found[index + 1].text and cluster.text:
             if _separates(found[index + 1].text[-1], cluster.text[0]) and glyph_ids(found[index + 1].first) != rlm:
@@ -209,14 +210,14 @@ def _insert(glyphs: Any, inserts: Sequence[Insert], length: int) -> None:
     text from there).
     """
     old = glyphs.num_glyphs
-    original = ffi.unpack(glyphs.log_clusters, old)
     _library("libpango-1.0.so.0").pango_glyph_string_set_size(_c.cast("void *", int(ffi.cast("uintptr_t", glyphs))),
                                                                old + len(inserts))  # fmt: skip
     before: dict[int, list[Insert]] = {}
     for insert in inserts:
         before.setdefault(insert.at, []).append(insert)
     shift, end = len(inserts), old
-    for at in sorted(before, reverse=True):  # from the end, each stretch moved once, as a block
+    for at in sorted(before, reverse=True):  # from the end, each stretch moved once, as a block; below ``at``
+        # nothing has moved yet, so ``log_clusters[at - 1]`` is still the left neighbour's cluster
         ffi.memmove(glyphs.glyphs + at + shift, glyphs.glyphs + at, (end - at) * _GLYPH_INFO)
         ffi.memmove(glyphs.log_clusters + at + shift, glyphs.log_clusters + at, (end - at) * _INT)
         shift -= len(before[at])
@@ -225,7 +226,7 @@ def _insert(glyphs: Any, inserts: Sequence[Insert], length: int) -> None:
             info.glyph = insert.glyph
             info.geometry.width = info.geometry.x_offset = info.geometry.y_offset = 0
             info.attr.is_cluster_start = 0
-            glyphs.log_clusters[index] = original[at - 1] if at else length
+            glyphs.log_clusters[index] = glyphs.log_clusters[at - 1] if at else length
         end = at
 
 
