@@ -241,10 +241,11 @@ def render_part(
     covers every page, the printed numbers those drawn ("" elsewhere).
     """
     fetcher = ConfinedFetcher(allowed_roots)
-    if _weasyprint.enabled():  # footnotes kept on their call's page (before any layout)
-        from reportgen.typeset._weasyprint import footnotes
+    if _weasyprint.enabled():  # footnotes kept on their call's page; contents numbered in two passes
+        from reportgen.typeset._weasyprint import footnotes, repagination
 
         footnotes.install()
+        repagination.install()
     with (_layout_collection() as collect_layout_garbage, _collect_warnings() as warnings,
           _source_date_epoch(source_date_epoch), _time_limit(time_limit)):
         try:

@@ -29,6 +29,7 @@ def enabled() -> bool:
             leaders,
             pagelabels,
             pages,
+            repagination,
             resync,
             textlayer,
         )
