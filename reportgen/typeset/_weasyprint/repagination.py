@@ -21,8 +21,8 @@ WeasyPrint). The second pass then lays the numbers out, the entries find
 nothing changed, and the third pass is not needed. Where the numbers move
 the pages (a wider number, one more line), the pages after them are remade,
 and more passes follow, as in WeasyPrint. The PDF is WeasyPrint's own, byte
-for byte (``tests/test_repagination.py``); the third pass is about a sixth of
-the layout of a front document with a long contents.
+for byte (``tests/test_repagination.py``), one pass over the contents pages
+sooner.
 
 Replaces the module global ``make_all_pages`` of ``weasyprint.layout``, which
 ``layout_document`` calls once per pass.
