@@ -308,9 +308,9 @@ LARGE_DOCUMENT_CHARACTERS = 500_000
 
 WeasyPrint keeps every page's boxes until the PDF is written, so a single pass
 needs memory in proportion to the whole document; chapter by chapter it needs
-that of the largest chapter (a 400-page edition: about 0.4× the memory, and
-no slower). Below this size the split's fixed costs (front document, merge) outweigh
-what it saves.
+that of the largest chapter, and it is no slower (``make bench``'s 400-page rows).
+Below this size the split's fixed costs (front document, merge) outweigh what
+it saves.
 """
 
 
@@ -364,19 +364,19 @@ def _render_front(html: str, chapters: Sequence[RenderedPart], settings: Typeset
                   session: Session) -> tuple[RenderedPart, RenderedPart | None]:  # fmt: skip
     """The front document laid out; with two workers or more, drawn by two (the second part: its last pages).
 
-    After pagination, a page's margin boxes, background and drawing take about
-    as long as its pagination; the front document comes after every chapter,
-    when the other workers are idle. So two workers lay it out, the first
-    drawing its front pages and the first stand-ins, the second the rest. The
-    front pages cost as much to draw as about 40 stand-ins and a quarter of the
-    stand-ins' count (the contents grows with the body), so the second draws
-    half of the stand-ins plus half of that.
+    The front document comes after every chapter, when the other workers are
+    idle. So two workers lay it out, the first drawing its front pages and the
+    first stand-ins, the second the rest. A front page (the contents above all)
+    costs many stand-ins to draw, and the contents grows with the body, so the
+    second draws more than half of the stand-ins. Each lays the whole document
+    out, which is most of what either does: where the cut falls matters little
+    (``benchmarks/README.md``).
     """
     body = sum(len(chapter.page_sizes) for chapter in chapters)
     if session.workers < 2 or body < SHARED_FRONT_PAGES:
         (front,) = _render_all([Job(html)], settings, cache, session)
         return front, None
-    last = min(body - 1, (body + body // 4 + 40) // 2)  # the second's share: see above
+    last = min(body - 1, (body + body // 4 + 40) // 2)  # the second's share: the stand-ins' half and a front's worth
     front, tail = _render_all([Job(html, drawn=(None, -last)), Job(html, drawn=(-last, None))], settings, cache,
                               session)  # fmt: skip
     if tail.page_sizes != front.page_sizes or tail.page_names != front.page_names:
